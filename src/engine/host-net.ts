@@ -1,0 +1,38 @@
+// What the engine needs from the host's network stack: a narrow port, implemented
+// over `ip -batch` (src/host) for the kernel and in memory for engine tests.
+
+export interface BridgeSpec {
+  readonly name: string;
+  readonly mtu: number;
+  readonly address: string; // gateway with prefix, e.g. 172.18.0.1/16
+}
+
+export interface AttachSpec {
+  readonly netns: string; // named namespace of the sandbox
+  readonly hostIf: string; // veth end left on the host, enslaved to the bridge
+  readonly ifName: string; // name inside the sandbox (eth0, eth1, ...)
+  readonly bridge: string;
+  readonly mtu: number;
+  readonly address: string; // with prefix, e.g. 172.18.0.2/16
+  readonly mac: string;
+  readonly gateway: string | null; // default route via this address (primary endpoint only)
+}
+
+export interface HostNet {
+  /** Creates the bridge if missing (adopting one that exists), sets its address and brings it up. */
+  ensureBridge(spec: BridgeSpec): Promise<void>;
+  removeBridge(name: string): Promise<void>;
+  /** Creates a named namespace with `lo` up. */
+  createSandbox(netns: string): Promise<void>;
+  removeSandbox(netns: string): Promise<void>;
+  attach(spec: AttachSpec): Promise<void>;
+  detach(hostIf: string): Promise<void>;
+  /** Destinations of the host's routes, to keep new subnets clear of them (CIDRs). */
+  routes(): Promise<readonly string[]>;
+  /** /proc/sys/net/ipv4/ip_local_port_range of this namespace. */
+  ephemeralPortRange(): Promise<readonly [number, number]>;
+  ipForward(): Promise<boolean>;
+  setIpForward(on: boolean): Promise<void>;
+  /** net.ipv4.conf.BRIDGE.route_localnet, which hairpin mode turns on like dockerd. */
+  setRouteLocalnet(bridge: string): Promise<void>;
+}

@@ -1,0 +1,68 @@
+// The one port through which berth runs external programs: an argument array in,
+// exit code and output out. Never a shell string: names and addresses come from users.
+import { spawn } from 'node:child_process';
+import { BerthError } from '../model/errors.js';
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ExecOptions {
+  /** Written to the program's standard input, then closed. */
+  readonly input?: string;
+  /** Kill the program after this many milliseconds (default 60 s). */
+  readonly timeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Runs argv[0] with the rest as arguments; resolves with the result whatever the exit code. */
+export type Exec = (argv: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+export class ExecError extends BerthError {
+  readonly argv: readonly string[];
+  readonly result: ExecResult;
+  constructor(argv: readonly string[], result: ExecResult) {
+    const detail = result.stderr.trim() || result.stdout.trim();
+    super('system', `${argv.join(' ')}: exit status ${result.code}${detail ? `: ${detail}` : ''}`);
+    this.argv = argv;
+    this.result = result;
+    this.name = 'ExecError';
+  }
+}
+
+export const exec: Exec = (argv, options = {}) =>
+  new Promise((resolve, reject) => {
+    const [file, ...args] = argv;
+    if (file === undefined) {
+      reject(new Error('exec: empty argv'));
+      return;
+    }
+    const child = spawn(file, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+      timeout: options.timeoutMs ?? 60_000,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new BerthError('system', `${file}: ${e.message}`, { cause: e })));
+    child.on('close', (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+    child.stdin.on('error', () => undefined); // a program that exits without reading its input
+    child.stdin.end(options.input ?? '');
+  });
+
+/** Like `exec`, but a non-zero exit becomes an ExecError carrying argv, code and stderr. */
+export async function run(execFn: Exec, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+  const result = await execFn(argv, options);
+  if (result.code !== 0) throw new ExecError(argv, result);
+  return result;
+}

@@ -52,6 +52,11 @@ export class Firewall {
     return this.applied;
   }
 
+  /** Sets a built-in chain's policy (dockerd drops FORWARD when it turns ip_forward on). */
+  async setPolicy(table: 'filter', chain: 'FORWARD', policy: 'ACCEPT' | 'DROP'): Promise<void> {
+    await this.backend.restore(`*${table}\n:${chain} ${policy} [0:0]\nCOMMIT\n`);
+  }
+
   /** Brings the kernel to `desired`; returns whether anything had to change. */
   async apply(desired: DesiredRules): Promise<boolean> {
     if (desired.tables.length === 0 && this.applied === null) return false; // --iptables=false: touch nothing

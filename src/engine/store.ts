@@ -7,23 +7,21 @@ import type { ContainerRecord, EndpointRecord, NetworkRecord } from './types.js'
 import type { DesiredRules } from '../render/ir.js';
 import { systemError } from '../model/errors.js';
 
-export interface PortCursor {
-  readonly key: string; // `${hostIp}/${proto}`
-  readonly last: number;
-}
-
 export interface State {
   readonly version: 1;
   readonly seq: number; // last sequence number handed out (networks, endpoints, starts)
   readonly networks: readonly NetworkRecord[];
   readonly endpoints: readonly EndpointRecord[];
   readonly containers: readonly ContainerRecord[];
-  readonly portCursors: readonly PortCursor[];
+  /** Docker's allocator cursors: last host port handed out per address/protocol/range. */
+  readonly portCursors: Readonly<Record<string, number>>;
+  /** Where the next default-pool subnet search starts. */
+  readonly poolCursor: number;
   /** The rules berth last applied, so it knows which rules in shared chains are its own. */
   readonly appliedRules: DesiredRules | null;
 }
 
-export const EMPTY_STATE: State = { version: 1, seq: 0, networks: [], endpoints: [], containers: [], portCursors: [], appliedRules: null };
+export const EMPTY_STATE: State = { version: 1, seq: 0, networks: [], endpoints: [], containers: [], portCursors: {}, poolCursor: 0, appliedRules: null };
 
 export interface Store {
   load(): State;

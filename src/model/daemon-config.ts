@@ -1,11 +1,8 @@
 // berthd's configuration: dockerd's flags and daemon.json keys where the meaning is
 // the same, parsed and validated into one fully defaulted, immutable object.
 import { invalid } from './errors.js';
+import { checkAddressPools, parseAddressPoolFlag, type AddressPool } from './ipam/pools.js';
 
-export interface AddressPool {
-  readonly base: string; // CIDR
-  readonly size: number; // prefix length of the subnets cut from base
-}
 
 export interface DaemonConfig {
   readonly iptables: boolean;
@@ -84,30 +81,6 @@ export function parseBool(raw: string, what: string): boolean {
   throw invalid(`invalid argument "${raw}" for "--${what}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
 }
 
-/** `base=10.10.0.0/16,size=24`, as dockerd's --default-address-pool takes it. */
-export function parsePoolFlag(raw: string): AddressPool {
-  let base = '';
-  let size = NaN;
-  for (const part of raw.split(',')) {
-    const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    if (k === 'base') base = v;
-    else if (k === 'size') size = Number(v);
-    else throw invalid(`invalid field key ${k} in default-address-pool: ${raw}`);
-  }
-  return checkPool({ base, size }, raw);
-}
-
-function checkPool(pool: { base: unknown; size: unknown }, raw: string): AddressPool {
-  const { base, size } = pool;
-  if (typeof base !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(base)) throw invalid(`invalid base in default-address-pool: ${raw}`);
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 32) throw invalid(`invalid size in default-address-pool: ${raw}`);
-  const prefix = Number(base.split('/')[1]);
-  if (size < prefix) throw invalid(`invalid pool: size ${size} is smaller than the prefix of ${base}`);
-  return { base, size };
-}
-
 type Partial = { -readonly [K in keyof DaemonConfig]?: DaemonConfig[K] };
 
 function convert(spec: OptionSpec, value: unknown, source: 'flag' | 'file', raw: string): unknown {
@@ -129,8 +102,8 @@ function convert(spec: OptionSpec, value: unknown, source: 'flag' | 'file', raw:
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
       break;
     case 'pools':
-      if (typeof value === 'string') return [parsePoolFlag(value)];
-      if (Array.isArray(value)) return value.map((p: { base?: unknown; size?: unknown }) => checkPool({ base: p?.base, size: p?.size }, JSON.stringify(p)));
+      if (typeof value === 'string') return [parseAddressPoolFlag(value)];
+      if (Array.isArray(value) && value.every((p) => typeof p?.base === 'string' && typeof p?.size === 'number')) return value;
       break;
   }
   throw invalid(`invalid value for ${source === 'flag' ? `--${spec.flag}` : spec.json}: ${raw}`);
@@ -231,6 +204,7 @@ export function resolveConfig(flags: Partial, file: Partial | null, fileName: st
 }
 
 function validateConfig(c: DaemonConfig): void {
+  checkAddressPools(c.defaultAddressPools);
   if (c.mtu < 68 || c.mtu > 65535) throw invalid(`invalid MTU ${c.mtu}: must be between 68 and 65535`);
   if (!/^[A-Za-z0-9_.-]{0,32}$/.test(c.netnsPrefix)) throw invalid(`invalid --netns-prefix "${c.netnsPrefix}": use letters, digits, '-', '_' or '.', at most 32`);
   if (c.bip && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c.bip)) throw invalid(`invalid --bip "${c.bip}": expected an address with prefix, such as 172.17.0.1/16`);

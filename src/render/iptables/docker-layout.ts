@@ -52,7 +52,7 @@ function renderFilter(input: LayoutInput, newestFirst: readonly LayoutNetwork[])
   for (const n of newestFirst) {
     forward.push(...forwardRules(n));
     stage1.push(...isolationStage1(n));
-    stage2.push(`-o ${n.bridge} -j DROP`);
+    if (!n.internal) stage2.push(`-o ${n.bridge} -j DROP`);
   }
   for (const n of input.networks) if (!n.icc) forward.push(`-i ${n.bridge} -o ${n.bridge} -j DROP`);
   const docker = input.ports.map(
@@ -82,9 +82,10 @@ function forwardRules(n: LayoutNetwork): string[] {
   ];
 }
 
+/** An internal network is sealed off by its own two drops instead of the two-stage isolation. */
 function isolationStage1(n: LayoutNetwork): string[] {
-  const internal = n.internal ? [`! -s ${n.subnet} -o ${n.bridge} -j DROP`, `! -d ${n.subnet} -i ${n.bridge} -j DROP`] : [];
-  return [`-i ${n.bridge} ! -o ${n.bridge} -j ${ISOLATION_2}`, ...internal];
+  if (n.internal) return [`! -s ${n.subnet} -o ${n.bridge} -j DROP`, `! -d ${n.subnet} -i ${n.bridge} -j DROP`];
+  return [`-i ${n.bridge} ! -o ${n.bridge} -j ${ISOLATION_2}`];
 }
 
 function renderNat(input: LayoutInput, newestFirst: readonly LayoutNetwork[]): DesiredTable {

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// berthd: parses dockerd-style flags and daemon.json, brings the host namespace it
+// runs in to the stored state, and serves the Docker-style API on unix sockets.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DAEMON_OPTIONS, parseDaemonFlags, parseDaemonJson, resolveConfig, DEFAULT_CONFIG, type DaemonConfig } from '../model/daemon-config.js';
+import { asBerthError, invalid } from '../model/errors.js';
+import { exec } from '../host/exec.js';
+import { kernelHostNet } from '../host/host-net.js';
+import { Firewall, iptablesBackend } from '../engine/firewall.js';
+import { fileStore } from '../engine/store.js';
+import { BerthEngine } from '../engine/engine.js';
+import { startProcess, signalProcess, isAlive } from '../engine/processes.js';
+import { createApiServer } from '../api/server.js';
+
+function log(level: 'info' | 'warning' | 'error', msg: string): void {
+  process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`);
+}
+
+function usage(): string {
+  const rows = DAEMON_OPTIONS.map((o) => `  ${o.short ? `-${o.short}, ` : '    '}--${o.flag.padEnd(22)} ${o.help}`);
+  return `Usage:\tberthd [OPTIONS]\n\nA self-sufficient runtime for Docker-style container networking\n\nOptions:\n${rows.join('\n')}\n`;
+}
+
+function loadConfig(argv: readonly string[]): DaemonConfig | null {
+  const { flags, help } = parseDaemonFlags(argv);
+  if (help) return null;
+  const file = flags.configFile ?? DEFAULT_CONFIG.configFile;
+  let fromFile = null;
+  if (existsSync(file)) fromFile = parseDaemonJson(readFileSync(file, 'utf8'), file);
+  else if (flags.configFile) throw invalid(`unable to configure the berth daemon with file ${file}: open ${file}: no such file or directory`);
+  return resolveConfig(flags, fromFile, file);
+}
+
+function claimPidfile(path: string): void {
+  if (existsSync(path)) {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw invalid(`pid file found, ensure berthd is not running or delete ${path}`);
+    }
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${process.pid}\n`);
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.argv.slice(2));
+  if (!config) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  mkdirSync(config.dataRoot, { recursive: true, mode: 0o700 });
+  mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+  claimPidfile(config.pidfile);
+  const store = fileStore(config.dataRoot);
+  const engine = new BerthEngine({
+    config,
+    store,
+    host: kernelHostNet(exec),
+    firewall: new Firewall(iptablesBackend(exec), store.load().appliedRules),
+    processes: { start: startProcess, signal: signalProcess },
+    log: (m) => log('warning', m),
+  });
+  for (const w of await engine.start()) log('warning', w);
+  const servers = config.hosts.map((h) =>
+    createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group, log: (m: string) => log('info', m) }),
+  );
+  for (const s of servers) await s.listen();
+  log('info', `API listen on ${config.hosts.join(', ')}`);
+  process.stdout.write(`berthd ready\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  log('info', 'Processing signal: stopping sandboxes and closing the API');
+  await Promise.all(servers.map((s) => s.close()));
+  await engine.shutdown();
+  rmSync(config.pidfile, { force: true });
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const err = asBerthError(e);
+    log('error', err.message);
+    process.exitCode = 1;
+  },
+);

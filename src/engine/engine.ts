@@ -1,0 +1,543 @@
+// The engine: holds berth's desired state, drives the host and the firewall to it,
+// and undoes partial work when a step fails. Every change runs under one lock, is
+// applied to the kernel, then persisted.
+import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import type { DaemonConfig } from '../model/daemon-config.js';
+import { BerthError, conflict, forbidden, notFound } from '../model/errors.js';
+import type { Store, State } from './store.js';
+import type { HostNet } from './host-net.js';
+import type { Firewall } from './firewall.js';
+import type {
+  ContainerCreateRequest,
+  ContainerRecord,
+  ContainerState,
+  Engine,
+  EndpointRecord,
+  EngineEvent,
+  NetworkCreateRequest,
+  NetworkRecord,
+  PortMapping,
+} from './types.js';
+import { renderDockerLayout } from '../render/iptables/docker-layout.js';
+import { printSave } from '../render/iptables/save-print.js';
+import { layoutInput, ownedRuleset } from './layout-input.js';
+import { startProxy, type Proxy } from './proxy.js';
+import type { Supervised } from './processes.js';
+import { Lock } from './lock.js';
+import { Undo } from './undo.js';
+import * as alloc from './allocation.js';
+import { builtinNetworks } from './records.js';
+import { resolveNetwork, resolveContainer } from '../model/names.js';
+
+export interface ProcessPort {
+  start(opts: { cmd: readonly string[]; netnsPath: string | null; logFile: string }): Promise<Supervised>;
+  signal(pid: number, signal: NodeJS.Signals): boolean;
+}
+
+export interface EngineDeps {
+  readonly config: DaemonConfig;
+  readonly store: Store;
+  readonly host: HostNet;
+  readonly firewall: Firewall;
+  readonly processes: ProcessPort;
+  readonly log: (message: string) => void;
+  readonly now?: () => Date;
+}
+
+const FORWARDING_OFF = 'IPv4 forwarding is disabled. Networking will not work.';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class BerthEngine implements Engine {
+  private state: State;
+  private readonly lock = new Lock();
+  private readonly proxies = new Map<string, Proxy[]>(); // container id -> its proxies
+  private readonly exits = new Map<string, Promise<number>>();
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.state = deps.store.load();
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Brings the host to the stored state: sysctls, bridges, rules; stale sandboxes are cleaned. */
+  async start(): Promise<string[]> {
+    return this.lock.run(async () => {
+      const warnings: string[] = [];
+      const { config, host } = this.deps;
+      if (!(await host.ipForward())) {
+        if (config.ipForward) {
+          // As dockerd: whoever turns forwarding on closes FORWARD to all but the allowed paths.
+          await host.setIpForward(true);
+          if (config.iptables) await this.deps.firewall.setPolicy('filter', 'FORWARD', 'DROP');
+        } else {
+          warnings.push(FORWARDING_OFF);
+        }
+      }
+      if (!this.state.networks.some((n) => n.name === 'bridge')) {
+        const routes = await host.routes();
+        const created = this.now().toISOString();
+        const nets = builtinNetworks(config, alloc.defaultBridgeIpam(config, routes), created, () => this.nextSeq());
+        this.state = { ...this.state, networks: [...nets, ...this.state.networks] };
+      }
+      for (const n of this.state.networks) if (n.bridge) await this.ensureBridge(n);
+      // Sandboxes whose processes did not survive (berthd restarts are issue 3's
+      // live-restore): their networking is torn down and they are marked exited.
+      for (const c of this.state.containers) if (c.state.status === 'running') await this.teardown(c, 137, true);
+      await this.syncRules();
+      this.persist();
+      return warnings;
+    });
+  }
+
+  /** Stops every running sandbox (berthd shutdown without live-restore). */
+  async shutdown(): Promise<void> {
+    const running = this.state.containers.filter((c) => c.state.status === 'running');
+    await Promise.all(running.map((c) => this.stopContainer(c.id, 2).catch(() => undefined)));
+  }
+
+  onEvent(listener: (e: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(type: EngineEvent['type'], action: string, id: string, attributes: Record<string, string>): void {
+    const e: EngineEvent = { type, action, id, attributes, time: Math.floor(this.now().getTime() / 1000) };
+    for (const l of this.listeners) l(e);
+  }
+
+  info(): Record<string, unknown> {
+    const cs = this.state.containers;
+    return {
+      Containers: cs.length,
+      ContainersRunning: cs.filter((c) => c.state.status === 'running').length,
+      ContainersStopped: cs.filter((c) => c.state.status !== 'running').length,
+      Networks: this.state.networks.length,
+      IPTables: this.deps.config.iptables,
+      IPForward: this.deps.config.ipForward,
+      UserlandProxy: this.deps.config.userlandProxy,
+      DataRoot: this.deps.config.dataRoot,
+      ExecRoot: this.deps.config.execRoot,
+    };
+  }
+
+  ownedRules(): string {
+    return printSave(ownedRuleset(this.deps.firewall.current));
+  }
+
+  // ---------------------------------------------------------------- networks
+
+  listNetworks(): readonly NetworkRecord[] {
+    return this.state.networks;
+  }
+
+  inspectNetwork(idOrName: string): NetworkRecord {
+    return resolveNetwork(this.state.networks, idOrName);
+  }
+
+  endpoints(networkId?: string): readonly EndpointRecord[] {
+    return networkId ? this.state.endpoints.filter((e) => e.networkId === networkId) : this.state.endpoints;
+  }
+
+  createNetwork(req: NetworkCreateRequest): Promise<{ network: NetworkRecord; warning: string }> {
+    return this.lock.run(async () => {
+      const routes = req.ipam?.some((c) => c.subnet) ? [] : await this.deps.host.routes();
+      const { network, poolCursor } = alloc.planNetwork(req, this.state.networks, this.deps.config, routes, {
+        created: this.now().toISOString(),
+        seq: this.state.seq + 1,
+        poolCursor: this.state.poolCursor,
+      });
+      const undo = new Undo();
+      try {
+        await this.ensureBridge(network);
+        undo.push(() => this.deps.host.removeBridge(network.bridge!.name));
+        this.state = { ...this.state, seq: network.seq, poolCursor, networks: [...this.state.networks, network] };
+        undo.push(() => {
+          this.state = { ...this.state, networks: this.state.networks.filter((n) => n.id !== network.id) };
+        });
+        await this.syncRules();
+        this.persist();
+      } catch (e) {
+        await undo.run(this.deps.log);
+        await this.syncRules().catch(() => undefined);
+        throw e;
+      }
+      this.emit('network', 'create', network.id, { name: network.name, type: network.driver });
+      return { network, warning: '' };
+    });
+  }
+
+  removeNetwork(idOrName: string): Promise<void> {
+    return this.lock.run(() => this.removeNetworkLocked(resolveNetwork(this.state.networks, idOrName)));
+  }
+
+  private async removeNetworkLocked(n: NetworkRecord): Promise<void> {
+    if (n.bridge?.isDefault || n.driver !== 'bridge') throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
+    if (this.state.endpoints.some((e) => e.networkId === n.id)) {
+      throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+    }
+    const before = this.state;
+    this.state = {
+      ...this.state,
+      networks: this.state.networks.filter((x) => x.id !== n.id),
+      containers: this.state.containers.map((c) => ({ ...c, networks: c.networks.filter((a) => a.networkId !== n.id) })),
+    };
+    try {
+      await this.syncRules();
+    } catch (e) {
+      this.state = before;
+      throw e;
+    }
+    await this.deps.host.removeBridge(n.bridge!.name);
+    this.persist();
+    this.emit('network', 'destroy', n.id, { name: n.name, type: n.driver });
+  }
+
+  pruneNetworks(): Promise<readonly string[]> {
+    return this.lock.run(async () => {
+      const removed: string[] = [];
+      for (const n of this.state.networks) {
+        if (n.driver !== 'bridge' || n.bridge?.isDefault) continue;
+        if (this.state.endpoints.some((e) => e.networkId === n.id)) continue;
+        if (this.state.containers.some((c) => c.networks.some((a) => a.networkId === n.id))) continue;
+        await this.removeNetworkLocked(n);
+        removed.push(n.name);
+      }
+      return removed;
+    });
+  }
+
+  connect(network: string, container: string, opts: { ipv4?: string; aliases?: readonly string[] }): Promise<void> {
+    return this.lock.run(async () => {
+      const n = resolveNetwork(this.state.networks, network);
+      const c = resolveContainer(this.state.containers, container);
+      if (c.networkMode.kind === 'host' || n.driver === 'host') {
+        throw forbidden('container cannot be disconnected from host network or connected to host network');
+      }
+      if (c.networkMode.kind === 'container' || c.networkMode.kind === 'none' || n.driver === 'null') {
+        throw forbidden('container sharing network namespace with another container or host cannot be connected to any other network');
+      }
+      if (c.networks.some((a) => a.networkId === n.id)) {
+        throw forbidden(`endpoint with name ${c.name} already exists in network ${n.name}`);
+      }
+      const ipv4 = opts.ipv4 ?? null;
+      if (ipv4 !== null) alloc.checkStaticAddress(n);
+      const attachment = { networkId: n.id, ipv4, aliases: opts.aliases ?? [] };
+      const updated = { ...c, networks: [...c.networks, attachment] };
+      if (c.state.status === 'running') {
+        const endpoint = await this.attachEndpoint(updated, attachment, false);
+        this.state = { ...this.state, endpoints: [...this.state.endpoints, endpoint] };
+      }
+      this.replaceContainer(updated);
+      this.persist();
+      this.emit('network', 'connect', n.id, { container: c.id, name: n.name, type: n.driver });
+    });
+  }
+
+  disconnect(network: string, container: string, force: boolean): Promise<void> {
+    return this.lock.run(async () => {
+      const n = resolveNetwork(this.state.networks, network);
+      let c: ContainerRecord;
+      try {
+        c = resolveContainer(this.state.containers, container);
+      } catch (e) {
+        if (force) return; // docker: -f cleans up an endpoint whose container is gone
+        throw e;
+      }
+      if (c.networkMode.kind === 'host') throw forbidden('container cannot be disconnected from host network or connected to host network');
+      if (!c.networks.some((a) => a.networkId === n.id)) {
+        throw forbidden(`container ${c.id} is not connected to network ${n.name}`);
+      }
+      const endpoint = this.state.endpoints.find((e) => e.containerId === c.id && e.networkId === n.id);
+      if (endpoint) {
+        await this.deps.host.detach(endpoint.hostIfName);
+        this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.id !== endpoint.id) };
+      }
+      this.replaceContainer({ ...c, networks: c.networks.filter((a) => a.networkId !== n.id) });
+      if (endpoint && c.ports.length > 0) await this.syncRules();
+      this.persist();
+      this.emit('network', 'disconnect', n.id, { container: c.id, name: n.name, type: n.driver });
+    });
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  listContainers(all: boolean): readonly ContainerRecord[] {
+    const cs = [...this.state.containers].sort((a, b) => b.created.localeCompare(a.created));
+    return all ? cs : cs.filter((c) => c.state.status === 'running');
+  }
+
+  inspectContainer(idOrName: string): ContainerRecord {
+    return resolveContainer(this.state.containers, idOrName);
+  }
+
+  logPath(idOrName: string): string {
+    return join(this.containerDir(this.inspectContainer(idOrName).id), 'output.log');
+  }
+
+  private containerDir(id: string): string {
+    return join(this.deps.config.execRoot, 'containers', id);
+  }
+
+  createContainer(req: ContainerCreateRequest): Promise<{ container: ContainerRecord; warnings: readonly string[] }> {
+    return this.lock.run(async () => {
+      const planned = alloc.planContainer(req, this.state, this.deps.config, this.now().toISOString());
+      const { container } = planned;
+      const warnings = (await this.deps.host.ipForward()) ? planned.warnings : [...planned.warnings, FORWARDING_OFF];
+      this.state = { ...this.state, containers: [...this.state.containers, container] };
+      this.persist();
+      this.emit('container', 'create', container.id, { name: container.name });
+      return { container, warnings };
+    });
+  }
+
+  startContainer(idOrName: string): Promise<void> {
+    return this.lock.run(() => this.startLocked(resolveContainer(this.state.containers, idOrName)));
+  }
+
+  private async startLocked(c: ContainerRecord): Promise<void> {
+    if (c.state.status === 'running') throw new BerthError('conflict', 'container already started');
+    const undo = new Undo();
+    const before = this.state;
+    try {
+      const { netns, netnsPath } = await this.prepareSandbox(c, undo);
+      let current: ContainerRecord = { ...c, netns };
+      const endpoints: EndpointRecord[] = [];
+      for (const [i, attachment] of c.networks.entries()) {
+        const e = await this.attachEndpoint(current, attachment, i === 0);
+        undo.push(() => this.deps.host.detach(e.hostIfName));
+        endpoints.push(e);
+        this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
+      }
+      const ports = await this.allocatePorts(current, endpoints[0]);
+      current = { ...current, ports, startSeq: this.nextSeq() };
+      this.replaceContainer(current);
+      await this.startProxies(current, endpoints[0], undo);
+      await this.syncRules();
+      undo.push(() => this.syncRules());
+      const dir = this.containerDir(c.id);
+      mkdirSync(dir, { recursive: true });
+      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log') });
+      const state: ContainerState = { ...current.state, status: 'running', pid: proc.pid, exitCode: 0, startedAt: this.now().toISOString(), error: '' };
+      this.replaceContainer({ ...current, state });
+      this.persist();
+      this.exits.set(c.id, proc.exited);
+      void proc.exited.then((code) => this.onExit(c.id, proc.pid, code));
+      this.emit('container', 'start', c.id, { name: c.name });
+    } catch (e) {
+      this.state = before;
+      this.replaceContainer({ ...c, state: { ...c.state, error: e instanceof Error ? e.message : String(e) } });
+      await undo.run(this.deps.log);
+      this.persist();
+      throw e;
+    }
+  }
+
+  /** Creates the sandbox's namespace according to its network mode. */
+  private async prepareSandbox(c: ContainerRecord, undo: Undo): Promise<{ netns: string; netnsPath: string | null }> {
+    const mode = c.networkMode;
+    if (mode.kind === 'host') return { netns: '', netnsPath: null };
+    if (mode.kind === 'container') {
+      const target = this.state.containers.find((x) => x.id === mode.container);
+      if (!target) throw notFound(`No such container: ${mode.container}`);
+      if (target.state.status !== 'running') throw conflict(`cannot join network of a non running container: ${target.id}`);
+      const shared = this.sandboxOf(target);
+      if (shared === null) return { netns: '', netnsPath: null };
+      return { netns: '', netnsPath: `/var/run/netns/${shared}` };
+    }
+    const netns = `${this.deps.config.netnsPrefix}${c.name}`;
+    await this.deps.host.createSandbox(netns);
+    undo.push(() => this.deps.host.removeSandbox(netns));
+    return { netns, netnsPath: `/var/run/netns/${netns}` };
+  }
+
+  /** The named namespace a container's processes live in (following container: modes); null = host. */
+  private sandboxOf(c: ContainerRecord): string | null {
+    if (c.networkMode.kind === 'host') return null;
+    if (c.networkMode.kind === 'container') {
+      const target = this.state.containers.find((x) => x.id === (c.networkMode as { container: string }).container);
+      return target ? this.sandboxOf(target) : null;
+    }
+    return c.netns;
+  }
+
+  private async attachEndpoint(
+    c: ContainerRecord,
+    attachment: ContainerRecord['networks'][number],
+    primary: boolean,
+  ): Promise<EndpointRecord> {
+    const n = this.state.networks.find((x) => x.id === attachment.networkId);
+    if (!n || !n.bridge) throw notFound(`network ${attachment.networkId} not found`);
+    const used = this.state.endpoints.filter((e) => e.networkId === n.id).map((e) => e.ipv4);
+    const ipv4 = alloc.allocateAddress(n, used, attachment.ipv4);
+    const ifIndex = this.state.endpoints.filter((e) => e.containerId === c.id).length;
+    const seq = this.nextSeq();
+    const prefixLen = Number(n.ipam[0]!.subnet.split('/')[1]);
+    const endpoint: EndpointRecord = {
+      id: alloc.newId(),
+      networkId: n.id,
+      containerId: c.id,
+      ifName: `eth${ifIndex}`,
+      hostIfName: alloc.vethName(this.state.endpoints.map((e) => e.hostIfName)),
+      ipv4,
+      prefixLen,
+      macAddress: alloc.macFor(ipv4),
+      seq,
+    };
+    await this.deps.host.attach({
+      netns: c.netns,
+      hostIf: endpoint.hostIfName,
+      ifName: endpoint.ifName,
+      bridge: n.bridge.name,
+      mtu: n.bridge.mtu,
+      address: `${ipv4}/${prefixLen}`,
+      mac: endpoint.macAddress,
+      gateway: primary || ifIndex === 0 ? n.ipam[0]!.gateway : null,
+    });
+    return endpoint;
+  }
+
+  /** Host ports for the primary endpoint; internal networks silently publish nothing, like dockerd. */
+  private async allocatePorts(c: ContainerRecord, primary: EndpointRecord | undefined): Promise<PortMapping[]> {
+    if (!primary) return [];
+    const n = this.state.networks.find((x) => x.id === primary.networkId);
+    if (!n || n.internal) return [];
+    const requests = c.portRequests;
+    if (requests.length === 0) return [];
+    const taken = this.state.containers.filter((x) => x.state.status === 'running').flatMap((x) => x.ports);
+    const range = await this.deps.host.ephemeralPortRange();
+    const { mappings, cursors } = alloc.allocatePorts(requests, taken, this.state.portCursors, range, n.bridge?.hostBindingIpv4 ?? '');
+    this.state = { ...this.state, portCursors: cursors };
+    return mappings;
+  }
+
+  private async startProxies(c: ContainerRecord, primary: EndpointRecord | undefined, undo: Undo): Promise<void> {
+    if (!this.deps.config.userlandProxy || !primary || c.ports.length === 0) return;
+    const proxies: Proxy[] = [];
+    this.proxies.set(c.id, proxies);
+    undo.push(() => this.stopProxies(c.id));
+    for (const p of c.ports) {
+      const proxy = await startProxy({ ...p, containerIp: primary.ipv4 });
+      if (proxy) proxies.push(proxy);
+    }
+  }
+
+  private async stopProxies(id: string): Promise<void> {
+    const proxies = this.proxies.get(id) ?? [];
+    this.proxies.delete(id);
+    await Promise.all(proxies.map((p) => p.close()));
+  }
+
+  /** The sandbox's process ended: release its networking, keep or remove its record. */
+  private async onExit(id: string, pid: number, code: number): Promise<void> {
+    await this.lock.run(async () => {
+      const c = this.state.containers.find((x) => x.id === id);
+      if (!c || c.state.pid !== pid || c.state.status !== 'running') return;
+      await this.teardown(c, code, false);
+      await this.syncRules();
+      const after = this.state.containers.find((x) => x.id === id);
+      if (after?.autoRemove) this.forget(after);
+      this.persist();
+    });
+    this.exits.delete(id);
+  }
+
+  /** Removes a stopped sandbox's endpoints, ports, proxies and namespace. Rules are synced by the caller. */
+  private async teardown(c: ContainerRecord, exitCode: number, stale: boolean): Promise<void> {
+    await this.stopProxies(c.id);
+    const mine = this.state.endpoints.filter((e) => e.containerId === c.id);
+    for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
+    if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
+    this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.containerId !== c.id) };
+    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: this.now().toISOString(), error: stale ? 'berthd restarted' : '' };
+    this.replaceContainer({ ...c, state, ports: [], netns: '' });
+    this.emit('container', 'die', c.id, { name: c.name, exitCode: String(exitCode) });
+  }
+
+  stopContainer(idOrName: string, timeoutSec = 10): Promise<void> {
+    const c = resolveContainer(this.state.containers, idOrName);
+    return this.stopById(c.id, timeoutSec);
+  }
+
+  private async stopById(id: string, timeoutSec: number): Promise<void> {
+    const c = this.state.containers.find((x) => x.id === id);
+    const exited = this.exits.get(id);
+    if (!c || c.state.status !== 'running' || !exited) return;
+    this.deps.processes.signal(c.state.pid, 'SIGTERM');
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutSec * 1000).unref());
+    if ((await Promise.race([exited, timer])) === 'timeout') this.deps.processes.signal(c.state.pid, 'SIGKILL');
+    await exited;
+    // onExit runs under the lock; wait for it so the caller sees the teardown done.
+    await this.lock.run(async () => undefined);
+    this.emit('container', 'stop', id, { name: c.name });
+  }
+
+  async restartContainer(idOrName: string, timeoutSec = 10): Promise<void> {
+    const c = resolveContainer(this.state.containers, idOrName);
+    await this.stopById(c.id, timeoutSec);
+    await this.startContainer(c.id);
+  }
+
+  async removeContainer(idOrName: string, force: boolean): Promise<void> {
+    const c = resolveContainer(this.state.containers, idOrName);
+    if (c.state.status === 'running') {
+      if (!force) {
+        throw conflict(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.stopById(c.id, 0);
+    }
+    await this.lock.run(async () => {
+      const now = this.state.containers.find((x) => x.id === c.id);
+      if (now) this.forget(now);
+      this.persist();
+    });
+  }
+
+  async waitContainer(idOrName: string): Promise<number> {
+    const c = resolveContainer(this.state.containers, idOrName);
+    const exited = this.exits.get(c.id);
+    if (!exited) return c.state.exitCode;
+    const code = await exited;
+    await this.lock.run(async () => undefined);
+    return code;
+  }
+
+  private forget(c: ContainerRecord): void {
+    this.state = { ...this.state, containers: this.state.containers.filter((x) => x.id !== c.id) };
+    rmSync(this.containerDir(c.id), { recursive: true, force: true });
+    this.emit('container', 'destroy', c.id, { name: c.name });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async ensureBridge(n: NetworkRecord): Promise<void> {
+    if (!n.bridge) return;
+    const { subnet, gateway } = n.ipam[0]!;
+    await this.deps.host.ensureBridge({ name: n.bridge.name, mtu: n.bridge.mtu, address: `${gateway}/${subnet.split('/')[1]}` });
+    if (!this.deps.config.userlandProxy && this.deps.config.iptables) await this.deps.host.setRouteLocalnet(n.bridge.name);
+  }
+
+  private async syncRules(): Promise<void> {
+    const desired = renderDockerLayout(layoutInput(this.state, this.deps.config));
+    await this.deps.firewall.apply(desired);
+    this.state = { ...this.state, appliedRules: this.deps.firewall.current };
+  }
+
+  private replaceContainer(c: ContainerRecord): void {
+    this.state = { ...this.state, containers: this.state.containers.map((x) => (x.id === c.id ? c : x)) };
+  }
+
+  private nextSeq(): number {
+    const seq = this.state.seq + 1;
+    this.state = { ...this.state, seq } as Mutable<State>;
+    return seq;
+  }
+
+  private persist(): void {
+    this.deps.store.save(this.state);
+  }
+}

@@ -1,0 +1,40 @@
+// From berth's stored state to the renderer's input: which bridges exist, in
+// creation order, and which ports are published, in the order they were programmed.
+import type { DaemonConfig } from '../model/daemon-config.js';
+import type { LayoutInput } from '../render/iptables/docker-layout.js';
+import type { DesiredRules, Ruleset, TableState } from '../render/ir.js';
+import type { State } from './store.js';
+
+export function layoutInput(state: State, config: DaemonConfig): LayoutInput {
+  const networks = state.networks
+    .filter((n) => n.bridge !== null)
+    .sort((a, b) => a.seq - b.seq)
+    .map((n) => ({
+      bridge: n.bridge!.name,
+      subnet: n.ipam[0]!.subnet,
+      icc: n.bridge!.icc,
+      ipMasq: n.bridge!.ipMasquerade,
+      internal: n.internal,
+    }));
+  const running = state.containers.filter((c) => c.state.status === 'running' && c.ports.length > 0).sort((a, b) => a.startSeq - b.startSeq);
+  const ports = running.flatMap((c) => {
+    const primary = state.endpoints.filter((e) => e.containerId === c.id).sort((a, b) => a.seq - b.seq)[0];
+    const network = primary && state.networks.find((n) => n.id === primary.networkId);
+    if (!primary || !network?.bridge) return [];
+    return c.ports.map((p) => ({ ...p, bridge: network.bridge!.name, containerIp: primary.ipv4 }));
+  });
+  return { iptables: config.iptables, hairpin: !config.userlandProxy, networks, ports };
+}
+
+/** The rules berth owns as a ruleset (shared chains hold only berth's rules), for display. */
+export function ownedRuleset(desired: DesiredRules | null): Ruleset {
+  const tables: TableState[] = (desired?.tables ?? []).map((t) => ({
+    name: t.name,
+    chains: [
+      ...t.builtinRules.map((b) => ({ name: b.chain, policy: null, rules: b.rules })),
+      ...t.chains.map((c) => ({ name: c.name, policy: null, rules: c.rules })),
+      ...t.seedChains.map((c) => ({ name: c.name, policy: null, rules: [] })),
+    ],
+  }));
+  return { tables };
+}

@@ -13,8 +13,14 @@ import { BerthEngine } from '../engine/engine.js';
 import { startProcess, signalProcess, isAlive } from '../engine/processes.js';
 import { createApiServer } from '../api/server.js';
 
-function log(level: 'info' | 'warning' | 'error', msg: string): void {
-  process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`);
+type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
+const verbose = process.env.BERTH_DEBUG === '1';
+
+/** dockerd-style log lines on stderr; debug lines only with BERTH_DEBUG=1. */
+function log(level: Level, msg: string): void {
+  if (level === 'debug' && !verbose) return;
+  const shown = level === 'warn' ? 'warning' : level;
+  process.stderr.write(`time="${new Date().toISOString()}" level=${shown} msg=${JSON.stringify(msg)}\n`);
 }
 
 function usage(): string {
@@ -63,7 +69,7 @@ async function main(): Promise<number> {
   });
   for (const w of await engine.start()) log('warning', w);
   const servers = config.hosts.map((h) =>
-    createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group, log: (m: string) => log('info', m) }),
+    createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );
   for (const s of servers) await s.listen();
   log('info', `API listen on ${config.hosts.join(', ')}`);

@@ -16,7 +16,8 @@ export function layoutInput(state: State, config: DaemonConfig): LayoutInput {
       ipMasq: n.bridge!.ipMasquerade,
       internal: n.internal,
     }));
-  const running = state.containers.filter((c) => c.state.status === 'running' && c.ports.length > 0).sort((a, b) => a.startSeq - b.startSeq);
+  // A container holds ports from the moment its start allocates them until its teardown.
+  const running = state.containers.filter((c) => c.ports.length > 0).sort((a, b) => a.startSeq - b.startSeq);
   const ports = running.flatMap((c) => {
     const primary = state.endpoints.filter((e) => e.containerId === c.id).sort((a, b) => a.seq - b.seq)[0];
     const network = primary && state.networks.find((n) => n.id === primary.networkId);

@@ -229,7 +229,8 @@ export class BerthEngine implements Engine {
       const attachment = { networkId: n.id, ipv4, aliases: opts.aliases ?? [] };
       const updated = { ...c, networks: [...c.networks, attachment] };
       if (c.state.status === 'running') {
-        const endpoint = await this.attachEndpoint(updated, attachment, false);
+        const first = !this.state.endpoints.some((e) => e.containerId === c.id);
+        const endpoint = await this.attachEndpoint(updated, attachment, first);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, endpoint] };
       }
       this.replaceContainer(updated);
@@ -396,7 +397,8 @@ export class BerthEngine implements Engine {
       mtu: n.bridge.mtu,
       address: `${ipv4}/${prefixLen}`,
       mac: endpoint.macAddress,
-      gateway: primary || ifIndex === 0 ? n.ipam[0]!.gateway : null,
+      // Like dockerd: the primary endpoint routes through its gateway, except on an internal network.
+      gateway: primary && !n.internal ? n.ipam[0]!.gateway : null,
     });
     return endpoint;
   }

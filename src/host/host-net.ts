@@ -1,0 +1,130 @@
+// The engine's HostNet port (src/engine/host-net.ts) over the host plumbing.
+// One implementation for both worlds: `kernelHostNet(exec)` drives the kernel,
+// `hostNet(new FakeHost())` drives the in-memory fake with the same batches.
+//
+// Processes per operation (berthd runs them from the host namespace):
+//   ensureBridge  1 (`ip -j -d link show dev BR`) + 1 batch (create+address+up)
+//   createSandbox 2 (`ip netns add`, `ip -n NS -batch -` for `lo up`)
+//   attach        2 (host batch: veth with its peer in NS, master, up;
+//                    sandbox batch: address, up, default route)
+//   detach        1, removeSandbox 1, removeBridge 1; sysctls 0 (/proc/sys)
+import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
+import type { Exec } from './exec.js';
+import { FakeHost, type FakeHostOptions } from './fake-host.js';
+import { realHost, type Host } from './host.js';
+import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, randomMac } from './ip-batch.js';
+import { BerthError, conflict, systemError } from '../model/errors.js';
+
+const isNotFound = (e: unknown): boolean => e instanceof BerthError && e.kind === 'not-found';
+
+/** Runs `f`, treating not-found as done (removals must be idempotent for undo and teardown). */
+async function ignoreMissing(f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+export interface HostNetOptions {
+  /** MAC for a new bridge; default: a random locally administered one, like dockerd. */
+  readonly bridgeMac?: () => string;
+}
+
+export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
+  const bridgeMac = options.bridgeMac ?? (() => randomMac());
+  return {
+    async ensureBridge(spec: BridgeSpec): Promise<void> {
+      parseCidr(spec.address);
+      const link = await host.links.link(spec.name);
+      if (link === null) {
+        // A pinned MAC: without one, the bridge's MAC follows its lowest port.
+        await host.batch(planAddBridge({ name: spec.name, mtu: spec.mtu, mac: bridgeMac(), addresses: [spec.address] }));
+        return;
+      }
+      if (link.kind !== 'bridge') throw conflict(`${spec.name} exists and is not a bridge`);
+      const addrs = await host.links.addresses({ dev: spec.name });
+      const lines: string[] = [];
+      if (!addrs.some((a) => a.cidr === spec.address)) lines.push(addrAdd(spec.name, spec.address));
+      if (!link.up) lines.push(linkUp(spec.name));
+      await host.batch(lines);
+    },
+
+    removeBridge: (name) => ignoreMissing(() => host.batch(planDetach(name))),
+
+    async createSandbox(netns: string): Promise<void> {
+      await host.netns.add(netns);
+      try {
+        await host.batch([linkUp('lo')], { netns });
+      } catch (e) {
+        await ignoreMissing(() => host.netns.delete(netns)).catch(() => undefined);
+        throw e;
+      }
+    },
+
+    removeSandbox: (netns) => ignoreMissing(() => host.netns.delete(netns)),
+
+    async attach(spec: AttachSpec): Promise<void> {
+      const plan = planAttach({
+        netns: spec.netns,
+        bridge: spec.bridge,
+        hostName: spec.hostIf,
+        ifName: spec.ifName,
+        mtu: spec.mtu,
+        mac: spec.mac,
+        addresses: [spec.address],
+        ...(spec.gateway !== null ? { gateway: spec.gateway } : {}),
+        loopbackUp: false, // createSandbox did it
+      });
+      // Leave nothing behind: the veth pair goes with its host side. Never delete
+      // when the `link add` itself failed: the name may belong to someone else.
+      const undo = (): Promise<void> => ignoreMissing(() => host.batch(planDetach(spec.hostIf))).catch(() => undefined);
+      try {
+        await host.batch(plan.host);
+      } catch (e) {
+        if (e instanceof BatchError && e.index > plan.host.findIndex((l) => l.startsWith('link add '))) await undo();
+        throw e;
+      }
+      try {
+        await host.batch(plan.sandbox, { netns: spec.netns });
+      } catch (e) {
+        await undo();
+        throw e;
+      }
+    },
+
+    detach: (hostIf) => ignoreMissing(() => host.batch(planDetach(hostIf))),
+
+    async routes(): Promise<readonly string[]> {
+      const routes = await host.links.routes({ family: 4 });
+      return routes.filter((r) => r.dst !== 'default' && r.dst !== '').map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/32`));
+    },
+
+    async ephemeralPortRange(): Promise<readonly [number, number]> {
+      const text = (await host.sysctl.read('net.ipv4.ip_local_port_range')) ?? '';
+      const [lo, hi] = text.trim().split(/\s+/).map(Number);
+      if (lo === undefined || hi === undefined || !Number.isInteger(lo) || !Number.isInteger(hi)) {
+        throw systemError(`cannot parse net.ipv4.ip_local_port_range ${JSON.stringify(text)}`);
+      }
+      return [lo, hi];
+    },
+
+    async ipForward(): Promise<boolean> {
+      return (await host.sysctl.read('net.ipv4.ip_forward')) === '1';
+    },
+
+    setIpForward: (on) => host.sysctl.write('net.ipv4.ip_forward', on ? '1' : '0'),
+
+    setRouteLocalnet: (bridge) => host.sysctl.write(['net', 'ipv4', 'conf', bridge, 'route_localnet'], '1'),
+  };
+}
+
+/** The real one: berthd runs in the host namespace, so batches and sysctls go to the current namespace. */
+export const kernelHostNet = (execFn: Exec, options?: HostNetOptions): HostNet => hostNet(realHost(execFn), options);
+
+/** For engine tests: the port over a FakeHost, which stays inspectable. */
+export function fakeHostNet(options: FakeHostOptions & HostNetOptions = {}): { net: HostNet; host: FakeHost } {
+  const host = new FakeHost(options);
+  return { net: hostNet(host, options), host };
+}
+

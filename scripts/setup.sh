@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iptables nftables iproute2 conntrack tcpdump busybox-static util-linux procps
+packages=(iptables nftables iproute2 conntrack tcpdump busybox-static util-linux procps curl
           docker.io containernetworking-plugins netavark bats hyperfine)
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,7 @@
 // network mode, port bindings), addresses and host ports. Pure: the engine passes
 // in everything read from the host and stores what comes back.
 import type { DaemonConfig } from '../model/daemon-config.js';
-import { conflict, invalid, notFound } from '../model/errors.js';
+import { BerthError, conflict, invalid, notFound } from '../model/errors.js';
 import { parseBool } from '../model/daemon-config.js';
 import {
   planNetworkIpam,
@@ -156,7 +156,14 @@ function parseNetworkMode(raw: string, state: State): { mode: NetworkMode; netwo
     const target = resolveContainer(state.containers, raw.slice('container:'.length));
     return { mode: { kind: 'container', container: target.id }, network: null };
   }
-  const n = resolveNetwork(state.networks, raw);
+  let n: NetworkRecord;
+  try {
+    n = resolveNetwork(state.networks, raw);
+  } catch (e) {
+    // dockerd creates the container anyway and fails its start: "network X not found".
+    if (e instanceof BerthError && e.kind === 'not-found') return { mode: { kind: 'bridge', network: raw }, network: null };
+    throw e;
+  }
   if (n.driver === 'host') return { mode: { kind: 'host' }, network: null };
   if (n.driver === 'null') return { mode: { kind: 'none' }, network: null };
   return { mode: { kind: 'bridge', network: n.id }, network: n };
@@ -205,7 +212,7 @@ export function planContainer(
     created,
     cmd: [...req.cmd],
     networkMode: mode,
-    networks: network ? [{ networkId: network.id, ipv4, aliases: [] }] : [],
+    networks: mode.kind === 'bridge' ? [{ networkId: network?.id ?? mode.network, ipv4, aliases: [] }] : [],
     portRequests: requests,
     exposedPorts: parsed.exposed.map((e) => ({ proto: e.proto, port: e.port })),
     publishAll: req.publishAll ?? false,

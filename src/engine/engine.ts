@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { DaemonConfig } from '../model/daemon-config.js';
-import { BerthError, conflict, forbidden, notFound } from '../model/errors.js';
+import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
 import type { Store, State } from './store.js';
 import type { HostNet } from './host-net.js';
 import type { Firewall } from './firewall.js';
@@ -28,6 +28,7 @@ import { Lock } from './lock.js';
 import { Undo } from './undo.js';
 import * as alloc from './allocation.js';
 import { builtinNetworks } from './records.js';
+import { gatewayEndpoint, pickGatewayNetwork } from './gateway.js';
 import { resolveNetwork, resolveContainer } from '../model/names.js';
 
 export interface ProcessPort {
@@ -229,11 +230,14 @@ export class BerthEngine implements Engine {
       const attachment = { networkId: n.id, ipv4, aliases: opts.aliases ?? [] };
       const updated = { ...c, networks: [...c.networks, attachment] };
       if (c.state.status === 'running') {
-        const first = !this.state.endpoints.some((e) => e.containerId === c.id);
-        const endpoint = await this.attachEndpoint(updated, attachment, first);
+        const before = this.gatewayOf(c.id);
+        const endpoint = await this.attachEndpoint(updated, attachment, false);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, endpoint] };
+        this.replaceContainer(updated);
+        await this.moveGateway(updated, before);
+      } else {
+        this.replaceContainer(updated);
       }
-      this.replaceContainer(updated);
       this.persist();
       this.emit('network', 'connect', n.id, { container: c.id, name: n.name, type: n.driver });
     });
@@ -254,12 +258,14 @@ export class BerthEngine implements Engine {
         throw forbidden(`container ${c.id} is not connected to network ${n.name}`);
       }
       const endpoint = this.state.endpoints.find((e) => e.containerId === c.id && e.networkId === n.id);
+      const before = this.gatewayOf(c.id);
+      const updated = { ...c, networks: c.networks.filter((a) => a.networkId !== n.id) };
       if (endpoint) {
         await this.deps.host.detach(endpoint.hostIfName);
         this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.id !== endpoint.id) };
       }
-      this.replaceContainer({ ...c, networks: c.networks.filter((a) => a.networkId !== n.id) });
-      if (endpoint && c.ports.length > 0) await this.syncRules();
+      this.replaceContainer(updated);
+      if (endpoint) await this.moveGateway(updated, before);
       this.persist();
       this.emit('network', 'disconnect', n.id, { container: c.id, name: n.name, type: n.driver });
     });
@@ -307,17 +313,17 @@ export class BerthEngine implements Engine {
     try {
       const { netns, netnsPath } = await this.prepareSandbox(c, undo);
       let current: ContainerRecord = { ...c, netns };
-      const endpoints: EndpointRecord[] = [];
-      for (const [i, attachment] of c.networks.entries()) {
-        const e = await this.attachEndpoint(current, attachment, i === 0);
+      const gwNetwork = pickGatewayNetwork(this.state.networks.filter((n) => c.networks.some((a) => a.networkId === n.id)));
+      for (const attachment of c.networks) {
+        const e = await this.attachEndpoint(current, attachment, attachment.networkId === gwNetwork?.id);
         undo.push(() => this.deps.host.detach(e.hostIfName));
-        endpoints.push(e);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
       }
-      const ports = await this.allocatePorts(current, endpoints[0]);
+      const gw = this.gatewayOf(c.id);
+      const ports = await this.externalConnectivity(current, gw, () => this.allocatePorts(current, gw));
       current = { ...current, ports, startSeq: this.nextSeq() };
       this.replaceContainer(current);
-      await this.startProxies(current, endpoints[0], undo);
+      await this.externalConnectivity(current, gw, () => this.startProxies(current, gw, undo));
       await this.syncRules();
       undo.push(() => this.syncRules());
       const dir = this.containerDir(c.id);
@@ -375,7 +381,9 @@ export class BerthEngine implements Engine {
     if (!n || !n.bridge) throw notFound(`network ${attachment.networkId} not found`);
     const used = this.state.endpoints.filter((e) => e.networkId === n.id).map((e) => e.ipv4);
     const ipv4 = alloc.allocateAddress(n, used, attachment.ipv4);
-    const ifIndex = this.state.endpoints.filter((e) => e.containerId === c.id).length;
+    const taken = new Set(this.state.endpoints.filter((e) => e.containerId === c.id).map((e) => e.ifName));
+    let ifIndex = 0;
+    while (taken.has(`eth${ifIndex}`)) ifIndex++;
     const seq = this.nextSeq();
     const prefixLen = Number(n.ipam[0]!.subnet.split('/')[1]);
     const endpoint: EndpointRecord = {
@@ -403,13 +411,48 @@ export class BerthEngine implements Engine {
     return endpoint;
   }
 
-  /** Host ports for the primary endpoint; internal networks silently publish nothing, like dockerd. */
+  private gatewayOf(containerId: string): EndpointRecord | undefined {
+    return gatewayEndpoint(this.state.endpoints.filter((e) => e.containerId === containerId), this.state.networks);
+  }
+
+  /**
+   * After a connect or disconnect: when the gateway endpoint changed, move the
+   * default route and the published ports to the new one, as dockerd does (the
+   * host ports stay; their rules are programmed anew, so they go last).
+   */
+  private async moveGateway(c: ContainerRecord, before: EndpointRecord | undefined): Promise<void> {
+    const after = this.gatewayOf(c.id);
+    if (before?.id === after?.id) return;
+    const network = after && this.state.networks.find((n) => n.id === after.networkId);
+    await this.deps.host.setDefaultRoute(c.netns, network && !network.internal ? network.ipam[0]!.gateway : null);
+    await this.stopProxies(c.id);
+    let ports = c.ports;
+    if (!network || network.internal) ports = [];
+    else if (ports.length === 0) ports = await this.externalConnectivity(c, after, () => this.allocatePorts(c, after));
+    const moved: ContainerRecord = { ...c, ports, startSeq: ports.length > 0 ? this.nextSeq() : c.startSeq };
+    this.replaceContainer(moved);
+    await this.externalConnectivity(moved, after, () => this.startProxies(moved, after, new Undo()));
+    await this.syncRules();
+  }
+
+  /** Docker's wording for a failure to publish a sandbox's ports. */
+  private async externalConnectivity<T>(c: ContainerRecord, gw: EndpointRecord | undefined, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (e) {
+      const err = e instanceof BerthError ? e : new BerthError('system', String(e));
+      throw new BerthError(err.kind, `driver failed programming external connectivity on endpoint ${c.name} (${gw?.id ?? ''}): ${err.message}`, { cause: e });
+    }
+  }
+
+  /** Host ports for the gateway endpoint; internal networks silently publish nothing, like dockerd. */
   private async allocatePorts(c: ContainerRecord, primary: EndpointRecord | undefined): Promise<PortMapping[]> {
     if (!primary) return [];
     const n = this.state.networks.find((x) => x.id === primary.networkId);
     if (!n || n.internal) return [];
     const requests = c.portRequests;
     if (requests.length === 0) return [];
+    if (requests.some((r) => r.proto === 'sctp') && !(await this.deps.host.hasSctp())) throw systemError('protocol not supported');
     const taken = this.state.containers.filter((x) => x.state.status === 'running').flatMap((x) => x.ports);
     const range = await this.deps.host.ephemeralPortRange();
     const { mappings, cursors } = alloc.allocatePorts(requests, taken, this.state.portCursors, range, n.bridge?.hostBindingIpv4 ?? '');

@@ -27,6 +27,10 @@ export interface HostNet {
   removeSandbox(netns: string): Promise<void>;
   attach(spec: AttachSpec): Promise<void>;
   detach(hostIf: string): Promise<void>;
+  /** Points the sandbox's default route at `gateway` (null: no default route). */
+  setDefaultRoute(netns: string, gateway: string | null): Promise<void>;
+  /** Whether the kernel has SCTP sockets (dockerd cannot publish SCTP ports without them). */
+  hasSctp(): Promise<boolean>;
   /** Destinations of the host's routes, to keep new subnets clear of them (CIDRs). */
   routes(): Promise<readonly string[]>;
   /** /proc/sys/net/ipv4/ip_local_port_range of this namespace. */

@@ -4,6 +4,7 @@ import type { DaemonConfig } from '../model/daemon-config.js';
 import type { LayoutInput } from '../render/iptables/docker-layout.js';
 import type { DesiredRules, Ruleset, TableState } from '../render/ir.js';
 import type { State } from './store.js';
+import { gatewayEndpoint } from './gateway.js';
 
 export function layoutInput(state: State, config: DaemonConfig): LayoutInput {
   const networks = state.networks
@@ -19,10 +20,10 @@ export function layoutInput(state: State, config: DaemonConfig): LayoutInput {
   // A container holds ports from the moment its start allocates them until its teardown.
   const running = state.containers.filter((c) => c.ports.length > 0).sort((a, b) => a.startSeq - b.startSeq);
   const ports = running.flatMap((c) => {
-    const primary = state.endpoints.filter((e) => e.containerId === c.id).sort((a, b) => a.seq - b.seq)[0];
-    const network = primary && state.networks.find((n) => n.id === primary.networkId);
-    if (!primary || !network?.bridge) return [];
-    return c.ports.map((p) => ({ ...p, bridge: network.bridge!.name, containerIp: primary.ipv4 }));
+    const gw = gatewayEndpoint(state.endpoints.filter((e) => e.containerId === c.id), state.networks);
+    const network = gw && state.networks.find((n) => n.id === gw.networkId);
+    if (!gw || !network?.bridge) return [];
+    return c.ports.map((p) => ({ ...p, bridge: network.bridge!.name, containerIp: gw.ipv4 }));
   });
   return { iptables: config.iptables, hairpin: !config.userlandProxy, networks, ports };
 }

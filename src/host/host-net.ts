@@ -12,7 +12,7 @@ import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
-import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, randomMac } from './ip-batch.js';
+import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
 
 const isNotFound = (e: unknown): boolean => e instanceof BerthError && e.kind === 'not-found';
@@ -94,6 +94,13 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
     },
 
     detach: (hostIf) => ignoreMissing(() => host.batch(planDetach(hostIf))),
+
+    async setDefaultRoute(netns: string, gateway: string | null): Promise<void> {
+      await ignoreMissing(() => host.batch([routeDel({ dst: 'default' })], { netns }));
+      if (gateway !== null) await host.batch([routeAdd({ dst: 'default', via: gateway })], { netns });
+    },
+
+    hasSctp: async () => (await host.sysctl.read('net.sctp.addip_enable')) !== null,
 
     async routes(): Promise<readonly string[]> {
       const routes = await host.links.routes({ family: 4 });

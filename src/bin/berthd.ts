@@ -72,7 +72,6 @@ async function main(): Promise<number> {
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );
   for (const s of servers) await s.listen();
-  log('info', `API listen on ${config.hosts.join(', ')}`);
   process.stdout.write(`berthd ready\n`);
 
   await new Promise<void>((resolve) => {

@@ -20,7 +20,8 @@ export function builtinNetworks(config: DaemonConfig, ipam: IpamConfig, created:
         'com.docker.network.bridge.name': 'docker0',
         'com.docker.network.driver.mtu': String(config.mtu),
       },
-      ipam: [ipam],
+      // dockerd shows docker0's gateway in IPAM.Config only when --bip set it.
+      ipam: [{ ...ipam, gatewayConfigured: config.bip !== '' }],
       bridge: { name: 'docker0', mtu: config.mtu, icc: config.icc, ipMasquerade: config.ipMasq, hostBindingIpv4: '', isDefault: true },
     },
     { ...base, id: newId(), name: 'host', driver: 'host', seq: nextSeq(), options: {}, ipam: [], bridge: null },

@@ -8,6 +8,11 @@ export interface IpamConfig {
   readonly subnet: string; // CIDR, network address form: 172.18.0.0/16
   readonly gateway: string; // 172.18.0.1
   readonly ipRange?: string; // CIDR inside subnet
+  /**
+   * false: the gateway was not configured but derived (docker0 without --bip), and dockerd
+   * then shows no Gateway in the network's IPAM.Config. Absent or true: shown.
+   */
+  readonly gatewayConfigured?: boolean;
 }
 
 export interface NetworkRecord {

@@ -55,7 +55,7 @@ async function snapshot(): Promise<string> {
   const links = (await h.nets.exec(h.host, ['ip', '-br', 'addr'])).stdout.split('\n').map((l) => l.replace(/\s+fe80::\S+/, ''));
   const netns = (await h.nets.exec(h.host, ['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(h.nets.prefix));
   const nets = await h.ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']);
-  const ctrs = await h.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
+  const ctrs = await h.ok(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
   return [...rules, ...links, ...netns, nets, ctrs].join('\n');
 }
 

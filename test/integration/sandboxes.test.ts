@@ -1,0 +1,78 @@
+// Sandboxes as containers: network modes (host, none, container:NAME), process
+// supervision (exit releases networking, --rm, foreground run), and the userland
+// proxy served inside berthd for host-local access to published ports.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BerthHost, HOST_IP } from '../helpers/berthd.js';
+import { LISTENER, pollUntil } from '../helpers/netns.js';
+
+const h = new BerthHost();
+
+before(() => h.start());
+after(() => h.stop());
+
+const links = async (container: string): Promise<string[]> =>
+  (await h.ok(['exec', container, '--', 'ip', '-br', 'link'])).split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]!.replace(/@.*/, '')).sort();
+
+test('none mode: a namespace with only lo; host mode: the host namespace itself', async () => {
+  await h.ok(['run', '-d', '--name', 'alone', '--network', 'none', '--', 'sleep', '600']);
+  assert.deepEqual(await links('alone'), ['lo']);
+  const r = await h.berth(['run', '-d', '--name', 'onhost', '--network', 'host', '-p', '8080:80', '--', 'sleep', '600']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARNING: Published ports are discarded when using host network mode/);
+  assert.deepEqual(await links('onhost'), ['docker0', 'eth0', 'lo']);
+  assert.equal(await h.ok(['port', 'onhost']), '', 'host mode publishes nothing');
+});
+
+test('container mode shares the other sandbox namespace', async () => {
+  await h.ok(['run', '-d', '--name', 'main', '--', process.execPath, '-e', LISTENER, 'tcp', '127.0.0.1', '7000', 'main']);
+  await h.ok(['run', '-d', '--name', 'side', '--network', 'container:main', '--', 'sleep', '600']);
+  assert.deepEqual(await links('side'), await links('main'));
+  // The listener is bound to 127.0.0.1 inside main: only a process in the same namespace reaches it.
+  await pollUntil(async () => (await h.berth(['exec', 'side', '--', process.execPath, '-e', PROBE, '127.0.0.1', '7000'])).code === 0, {
+    timeoutMs: 10000,
+    what: 'side reaching main over loopback',
+  });
+});
+
+const PROBE = `
+const [host, port] = process.argv.slice(1);
+const c = require('net').connect(Number(port), host);
+setTimeout(() => process.exit(2), 1000);
+c.on('data', () => process.exit(0));
+c.on('error', () => process.exit(1));`;
+
+test('an exiting sandbox releases its address, ports, rules and namespace', async () => {
+  await h.ok(['run', '-d', '--name', 'brief', '-p', '8085:80', '--', 'sh', '-c', 'sleep 1']);
+  assert.match(await h.iptablesSave(), /--dport 8085 -j DNAT/);
+  await pollUntil(async () => (await h.ok(['ps', '-a', '--filter', 'name=brief', '--format', '{{.State}}'])).trim() === 'exited', {
+    timeoutMs: 10000,
+    what: 'brief to exit',
+  });
+  assert.doesNotMatch(await h.iptablesSave(), /8085/, 'the published port rules are gone');
+  const netns = (await h.nets.exec(h.host, ['ip', 'netns', 'list'])).stdout;
+  assert.doesNotMatch(netns, new RegExp(`${h.sandbox('brief')}\\b`), 'the namespace is gone');
+  assert.match(await h.ok(['ps', '-a', '--filter', 'name=brief', '--format', '{{.Status}}']), /^Exited \(0\)/);
+  await h.ok(['start', 'brief']);
+  assert.match(await h.iptablesSave(), /--dport 8085 -j DNAT/, 'a restart publishes again');
+  await h.ok(['rm', '-f', 'brief']);
+});
+
+test('foreground run prints the output and returns the exit code; --rm removes the sandbox', async () => {
+  const r = await h.berth(['run', '--rm', '--name', 'once', '--', 'sh', '-c', 'echo hello from $(ip -br link | grep -c eth0) eth0; exit 3']);
+  assert.equal(r.code, 3, `exit code: ${r.stderr}`);
+  assert.equal(r.stdout, 'hello from 1 eth0\n');
+  await pollUntil(async () => !(await h.ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n').includes('once'), { timeoutMs: 5000, what: 'once removed' });
+});
+
+test('the host reaches a published port over loopback through berthd itself (userland proxy)', async () => {
+  await h.ok(['run', '-d', '--name', 'svc', '-p', '8086:80', '--', process.execPath, '-e', LISTENER, 'tcp', '0.0.0.0', '80', 'svc']);
+  await pollUntil(async () => (await h.nets.probe(h.host, 'tcp', '127.0.0.1', 8086, 800)).ok, { timeoutMs: 10000, what: 'svc via 127.0.0.1:8086' });
+  const r = await h.nets.probe(h.host, 'tcp', '127.0.0.1', 8086);
+  assert.match(r.detail, /^pong svc from 172\.17\.0\.1$/, 'the proxy connects from the bridge address');
+  const viaHostIp = await h.nets.probe(h.host, 'tcp', HOST_IP, 8086);
+  assert.equal(viaHostIp.ok, true, `host address from the host: ${viaHostIp.detail}`);
+  const pids = (await h.nets.exec(h.host, ['ip', 'netns', 'pids', h.host])).stdout.split('\n').filter(Boolean);
+  const cmdlines = await Promise.all(pids.map((p) => h.nets.exec(h.host, ['cat', `/proc/${p}/comm`]).then((x) => x.stdout.trim())));
+  assert.equal(cmdlines.filter((c) => /proxy/.test(c)).length, 0, 'no proxy process per port');
+});

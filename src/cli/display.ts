@@ -17,20 +17,6 @@ export function ellipsis(s: string, max: number): string {
   return r.slice(0, max - 1).join('') + '…';
 }
 
-/** Go's strconv.Quote for the common printable case (used for ps COMMAND). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
-}
 
 function comparePorts(a: DockerPort, b: DockerPort): number {
   if (a.PrivatePort !== b.PrivatePort) return a.PrivatePort - b.PrivatePort;

@@ -2,7 +2,8 @@
 import type { DockerContainerSummary } from '../../api/shapes.js';
 import { humanDuration } from '../../api/units.js';
 import { defineCommand } from '../command.js';
-import { displayablePorts, ellipsis, goQuote, goTimeString, truncateId } from '../display.js';
+import { displayablePorts, ellipsis, goTimeString, truncateId } from '../display.js';
+import { goQuote } from '../../model/go-quote.js';
 import { formatList } from '../output.js';
 import { filterOption, filtersQuery } from './common.js';
 

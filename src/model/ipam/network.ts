@@ -42,7 +42,8 @@ import {
   tryParseIpv4,
 } from '../ipv4.js';
 import { PREDEFINED_NETWORK_NAMES } from '../names.js';
-import { type AddressPool, allocateSubnet, findAvailableNetwork, goQuote, listPoolSubnets } from './pools.js';
+import { type AddressPool, allocateSubnet, findAvailableNetwork, listPoolSubnets } from './pools.js';
+import { goQuote } from '../go-quote.js';
 
 /** What the user asked for one subnet (all optional: an empty request means "pick one"). */
 export interface IpamRequest {

@@ -17,6 +17,7 @@
 //   no nameserver/route; `--bip` overrides both; `--fixed-cidr` restricts containers.
 
 import { invalid, notFound } from '../errors.js';
+import { goQuote } from '../go-quote.js';
 import {
   type Cidr,
   cidrOverlaps,
@@ -215,20 +216,6 @@ export function nameserversAsCidrs(nameservers: readonly string[]): string[] {
   return nameservers.filter((n) => tryParseCidr(`${n}/32`) !== null).map((n) => `${n}/32`);
 }
 
-/** Go's strconv.Quote for the (mostly ASCII) strings in these messages. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
 
 /** One record of Go's encoding/csv reader (quotes, doubled quotes), as PoolsOpt uses it. */
 function splitCsvRecord(text: string): string[] {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commandString, statusString } from '../../../src/api/shapes.js';
 import { formatEventTime, humanDuration } from '../../../src/api/units.js';
-import { displayablePorts, ellipsis, goQuote, goTimeString, naturalCompare } from '../../../src/cli/display.js';
+import { displayablePorts, ellipsis, goTimeString, naturalCompare } from '../../../src/cli/display.js';
+import { goQuote } from '../../../src/model/go-quote.js';
 import { formatList, indentedJson } from '../../../src/cli/output.js';
 
 describe('docker display helpers', () => {

@@ -86,9 +86,18 @@ export class BerthEngine implements Engine {
         this.state = { ...this.state, networks: [...nets, ...this.state.networks] };
       }
       for (const n of this.state.networks) if (n.bridge) await this.ensureBridge(n);
-      // Sandboxes whose processes did not survive (berthd restarts are issue 3's
-      // live-restore): their networking is torn down and they are marked exited.
-      for (const c of this.state.containers) if (c.state.status === 'running') await this.teardown(c, 137, true);
+      // Sandboxes running when berthd last stopped are not adopted (no live-restore
+      // yet): their processes are killed and their networking torn down.
+      for (const c of this.state.containers) {
+        if (c.state.status !== 'running') continue;
+        if (c.state.pid > 0) this.deps.processes.signal(c.state.pid, 'SIGKILL');
+        await this.teardown(c, 137, true);
+      }
+      // A crash between creating a namespace and recording it leaves an orphan. (An
+      // empty prefix would match every namespace on the machine: then nothing is swept.)
+      const known = new Set(this.state.containers.map((c) => c.netns).filter(Boolean));
+      const named = config.netnsPrefix === '' ? [] : await host.listSandboxes(config.netnsPrefix);
+      for (const ns of named) if (!known.has(ns)) await host.removeSandbox(ns);
       await this.syncRules();
       this.persist();
       return warnings;

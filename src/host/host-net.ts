@@ -64,6 +64,8 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
 
     removeSandbox: (netns) => ignoreMissing(() => host.netns.delete(netns)),
 
+    listSandboxes: async (prefix) => (await host.netns.list()).filter((n) => n.startsWith(prefix)),
+
     async attach(spec: AttachSpec): Promise<void> {
       const plan = planAttach({
         netns: spec.netns,

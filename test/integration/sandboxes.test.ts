@@ -76,3 +76,21 @@ test('the host reaches a published port over loopback through berthd itself (use
   const cmdlines = await Promise.all(pids.map((p) => h.nets.exec(h.host, ['cat', `/proc/${p}/comm`]).then((x) => x.stdout.trim())));
   assert.equal(cmdlines.filter((c) => /proxy/.test(c)).length, 0, 'no proxy process per port');
 });
+
+test('after berthd is killed, a restart cleans up what it left: processes, namespaces, rules', async () => {
+  await h.ok(['run', '-d', '--name', 'survivor', '-p', '8087:80', '--', 'sleep', '600']);
+  const pid = Number((await h.ok(['inspect', '-f', '{{.State.Pid}}', 'survivor'])).trim());
+  await h.stopDaemon('SIGKILL');
+  // An orphan namespace, as a crash between creating and recording a sandbox would leave.
+  await h.nets.exec(h.host, ['ip', 'netns', 'add', h.sandbox('orphan')]);
+  await h.startDaemon();
+  const alive = await h.nets.exec(h.host, ['sh', '-c', `test -e /proc/${pid} && grep -q sleep /proc/${pid}/cmdline`]);
+  assert.notEqual(alive.code, 0, 'the stale sandbox process was killed');
+  const netns = (await h.nets.exec(h.host, ['ip', 'netns', 'list'])).stdout;
+  assert.doesNotMatch(netns, new RegExp(`${h.sandbox('survivor')}\\b|${h.sandbox('orphan')}\\b`), 'stale and orphan namespaces are gone');
+  assert.doesNotMatch(await h.iptablesSave(), /8087/, 'its published port rules are gone');
+  assert.match(await h.ok(['ps', '-a', '--filter', 'name=survivor', '--format', '{{.State}}']), /exited/);
+  await h.ok(['start', 'survivor']);
+  assert.match(await h.iptablesSave(), /--dport 8087 -j DNAT/);
+  await h.ok(['rm', '-f', 'survivor']);
+});

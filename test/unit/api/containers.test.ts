@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { call, openStream, startHarness, until, type Harness } from './harness.js';
+import { describe, it } from 'node:test';
+import { call, openStream, useHarness, until } from './harness.js';
 
 type Json = Record<string, unknown>;
 
@@ -34,19 +34,7 @@ const GOLDEN = fileURLToPath(new URL('../../../../test/golden/dockerd/inspect/',
 const golden = (name: string) => (JSON.parse(readFileSync(join(GOLDEN, name), 'utf8')) as Json[])[0] as Json;
 
 describe('containers API', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    for (const c of h.engine.listContainers(true)) await h.engine.removeContainer(c.id, true);
-    for (const n of h.engine.listNetworks()) {
-      if (!['bridge', 'host', 'none'].includes(n.name)) await h.engine.removeNetwork(n.id);
-    }
-  });
+  const h = useHarness();
 
   const create = (name: string, body: unknown) =>
     call(h.socketPath, 'POST', `/v1.41/containers/create${name ? `?name=${name}` : ''}`, body);

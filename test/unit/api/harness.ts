@@ -1,4 +1,5 @@
 // Starts the API over a real unix socket in a temp dir, against the fake engine.
+import { after, before, beforeEach } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -147,4 +148,26 @@ export async function until(pred: () => boolean, ms = 2000): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * One server for a describe block and a clean engine before each of its tests:
+ * registers the hooks and returns the live harness.
+ */
+export function useHarness(): Harness {
+  let live: Harness | undefined;
+  before(async () => {
+    live = await startHarness();
+  });
+  after(async () => {
+    await live?.close();
+  });
+  beforeEach(async () => {
+    const engine = (live as Harness).engine;
+    for (const c of engine.listContainers(true)) await engine.removeContainer(c.id, true);
+    for (const n of engine.listNetworks()) {
+      if (!['bridge', 'host', 'none'].includes(n.name)) await engine.removeNetwork(n.id).catch(() => undefined);
+    }
+  });
+  return new Proxy({} as Harness, { get: (_target, key) => Reflect.get(live as Harness, key) });
 }

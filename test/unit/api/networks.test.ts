@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { call, startHarness, type Harness } from './harness.js';
+import { describe, it } from 'node:test';
+import { call, useHarness } from './harness.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/golden/dockerd/inspect/', import.meta.url));
 
@@ -26,19 +26,7 @@ function golden(name: string): Json[] {
 }
 
 describe('networks API', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    for (const c of h.engine.listContainers(true)) await h.engine.removeContainer(c.id, true);
-    for (const n of h.engine.listNetworks()) {
-      if (!['bridge', 'host', 'none'].includes(n.name)) await h.engine.removeNetwork(n.id).catch(() => undefined);
-    }
-  });
+  const h = useHarness();
 
   const create = (body: unknown) => call(h.socketPath, 'POST', '/v1.41/networks/create', body);
 

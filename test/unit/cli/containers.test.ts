@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startHarness, until, type Harness } from '../api/harness.js';
+import { describe, it } from 'node:test';
+import { useHarness, until } from '../api/harness.js';
 import { cli } from './harness.js';
 
 /**
@@ -22,19 +22,7 @@ function cells(text: string): string[][] {
 }
 
 describe('berth container commands', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    for (const c of h.engine.listContainers(true)) await h.engine.removeContainer(c.id, true);
-    for (const n of h.engine.listNetworks()) {
-      if (!['bridge', 'host', 'none'].includes(n.name)) await h.engine.removeNetwork(n.id);
-    }
-  });
+  const h = useHarness();
   const cid = (name: string) => h.engine.inspectContainer(name).id;
 
   it('run -d prints the full id; the options reach the engine in Docker’s shape', async () => {

@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startHarness, type Harness } from '../api/harness.js';
+import { describe, it } from 'node:test';
+import { useHarness } from '../api/harness.js';
 import { cli } from './harness.js';
 
 describe('berth network', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    for (const c of h.engine.listContainers(true)) await h.engine.removeContainer(c.id, true);
-    for (const n of h.engine.listNetworks()) {
-      if (!['bridge', 'host', 'none'].includes(n.name)) await h.engine.removeNetwork(n.id);
-    }
-  });
+  const h = useHarness();
   const id = (name: string) => h.engine.inspectNetwork(name).id;
 
   it('create prints the full id and sends Docker’s body', async () => {

@@ -10,6 +10,7 @@ import { BerthError } from '../model/errors.js';
 import { BUILTIN_CHAINS, isBuiltinChain, type DesiredRules, type Ruleset, type TableName, type TableState } from '../render/ir.js';
 import { ruleTarget } from '../render/iptables/jump.js';
 import { planRestore } from '../render/iptables/plan.js';
+import { printSave } from '../render/iptables/save-print.js';
 import { isTableName } from '../render/iptables/save-parse.js';
 import { joinTokens, tokenize } from '../render/iptables/tokenize.js';
 
@@ -76,6 +77,17 @@ export function applyDesiredToEmpty(desired: DesiredRules): Ruleset {
   const fake = new FakeIptables();
   fake.restore(planRestore(fake.save(), desired, null), { noflush: true });
   return fake.save();
+}
+
+/**
+ * The fake as a firewall backend (the engine's FirewallBackend shape): `save` prints
+ * what iptables-save would, `restore` applies as `iptables-restore --noflush`.
+ */
+export function fakeFirewallBackend(fake: FakeIptables): { save(): Promise<string>; restore(text: string): Promise<void> } {
+  return {
+    save: async () => printSave(fake.save()),
+    restore: async (text) => fake.restore(text, { noflush: true }),
+  };
 }
 
 function emptyTable(name: TableName): TableState {

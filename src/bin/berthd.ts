@@ -10,7 +10,7 @@ import { kernelHostNet } from '../host/host-net.js';
 import { Firewall, iptablesBackend } from '../engine/firewall.js';
 import { fileStore } from '../engine/store.js';
 import { BerthEngine } from '../engine/engine.js';
-import { startProcess, signalProcess, isAlive } from '../engine/processes.js';
+import { startProcess, signalProcess, isAlive, startTimeOf } from '../engine/processes.js';
 import { createApiServer } from '../api/server.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     store,
     host: kernelHostNet(exec),
     firewall: new Firewall(iptablesBackend(exec), store.load().appliedRules),
-    processes: { start: startProcess, signal: signalProcess },
+    processes: { start: startProcess, signal: signalProcess, startTimeOf },
     log: (m) => log('warning', m),
   });
   for (const w of await engine.start()) log('warning', w);

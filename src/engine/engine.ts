@@ -34,6 +34,7 @@ import { resolveNetwork, resolveContainer } from '../model/names.js';
 export interface ProcessPort {
   start(opts: { cmd: readonly string[]; netnsPath: string | null; logFile: string }): Promise<Supervised>;
   signal(pid: number, signal: NodeJS.Signals): boolean;
+  startTimeOf(pid: number): string | null;
 }
 
 export interface EngineDeps {
@@ -90,7 +91,8 @@ export class BerthEngine implements Engine {
       // yet): their processes are killed and their networking torn down.
       for (const c of this.state.containers) {
         if (c.state.status !== 'running') continue;
-        if (c.state.pid > 0) this.deps.processes.signal(c.state.pid, 'SIGKILL');
+        const stillOurs = c.state.pid > 0 && !!c.state.pidStartTime && this.deps.processes.startTimeOf(c.state.pid) === c.state.pidStartTime;
+        if (stillOurs) this.deps.processes.signal(c.state.pid, 'SIGKILL');
         await this.teardown(c, 137, true);
       }
       // A crash between creating a namespace and recording it leaves an orphan. (An
@@ -338,7 +340,15 @@ export class BerthEngine implements Engine {
       const dir = this.containerDir(c.id);
       mkdirSync(dir, { recursive: true });
       const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log') });
-      const state: ContainerState = { ...current.state, status: 'running', pid: proc.pid, exitCode: 0, startedAt: this.now().toISOString(), error: '' };
+      const state: ContainerState = {
+        ...current.state,
+        status: 'running',
+        pid: proc.pid,
+        pidStartTime: this.deps.processes.startTimeOf(proc.pid) ?? '',
+        exitCode: 0,
+        startedAt: this.now().toISOString(),
+        error: '',
+      };
       this.replaceContainer({ ...current, state });
       this.persist();
       this.exits.set(c.id, proc.exited);
@@ -507,7 +517,7 @@ export class BerthEngine implements Engine {
     for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
     if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
     this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.containerId !== c.id) };
-    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: this.now().toISOString(), error: stale ? 'berthd restarted' : '' };
+    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, pidStartTime: '', exitCode, finishedAt: this.now().toISOString(), error: stale ? 'berthd restarted' : '' };
     this.replaceContainer({ ...c, state, ports: [], netns: '' });
     this.emit('container', 'die', c.id, { name: c.name, exitCode: String(exitCode) });
   }

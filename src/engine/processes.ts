@@ -3,7 +3,7 @@
 // command's own), in a session of its own so signals aimed at berthd do not reach
 // it, with stdout and stderr appended to its log file.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, openSync, closeSync } from 'node:fs';
+import { accessSync, constants, openSync, closeSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { invalid } from '../model/errors.js';
@@ -65,6 +65,16 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
     } catch {
       return false;
     }
+  }
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); null when gone. */
+export function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -79,6 +79,8 @@ export interface ContainerState {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly error: string;
+  /** The process's start time (/proc/PID/stat), so a reused pid is never mistaken for it. */
+  readonly pidStartTime?: string;
 }
 
 export interface ContainerRecord {

@@ -12,7 +12,7 @@ import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
-import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, randomMac, routeAdd, routeDel } from './ip-batch.js';
+import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
 
 const isNotFound = (e: unknown): boolean => e instanceof BerthError && e.kind === 'not-found';
@@ -39,7 +39,17 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
       const link = await host.links.link(spec.name);
       if (link === null) {
         // A pinned MAC: without one, the bridge's MAC follows its lowest port.
-        await host.batch(planAddBridge({ name: spec.name, mtu: spec.mtu, mac: bridgeMac(), addresses: [spec.address] }));
+        const lines = planAddBridge({ name: spec.name, mtu: spec.mtu, mac: bridgeMac(), addresses: [spec.address] });
+        try {
+          await host.batch(lines);
+        } catch (e) {
+          // A batch keeps the lines before the failing one: take the new bridge away
+          // again, but never when its `link add` failed (the name may be someone else's).
+          if (e instanceof BatchError && e.index > lines.findIndex((l) => l.startsWith('link add '))) {
+            await ignoreMissing(() => host.batch(planRemoveBridge(spec.name))).catch(() => undefined);
+          }
+          throw e;
+        }
         return;
       }
       if (link.kind !== 'bridge') throw conflict(`${spec.name} exists and is not a bridge`);

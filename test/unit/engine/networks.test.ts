@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeHarness, NOW, rejection, type Harness } from './harness.js';
+import { daemonStart, withAppnet } from './rulesets.js';
+import { BerthError } from '../../../src/model/errors.js';
+
+async function started(t: { after(fn: () => void): void }): Promise<Harness> {
+  const h = makeHarness();
+  t.after(() => h.cleanup());
+  await h.engine.start();
+  return h;
+}
+
+test('createNetwork: the record, with br-<12 of id> and the first free pool subnet', async (t) => {
+  const h = await started(t);
+  const { network, warning } = await h.engine.createNetwork({ name: 'appnet' });
+  assert.equal(warning, '');
+  assert.match(network.id, /^[0-9a-f]{64}$/);
+  assert.deepEqual(network, {
+    id: network.id,
+    name: 'appnet',
+    driver: 'bridge',
+    created: NOW.toISOString(),
+    seq: 4,
+    internal: false,
+    attachable: false,
+    labels: {},
+    options: {},
+    ipam: [{ subnet: '172.18.0.0/16', gateway: '172.18.0.1' }],
+    ipamUserSpecified: false,
+    bridge: { name: `br-${network.id.slice(0, 12)}`, mtu: 1500, icc: true, ipMasquerade: true, hostBindingIpv4: '', isDefault: false },
+  });
+  assert.deepEqual(h.engine.inspectNetwork('appnet'), network);
+  assert.deepEqual(h.state().networks.map((n) => n.name), ['bridge', 'host', 'none', 'appnet']);
+
+  const second = (await h.engine.createNetwork({ name: 'other' })).network;
+  assert.deepEqual([second.seq, second.ipam], [5, [{ subnet: '172.19.0.0/16', gateway: '172.19.0.1' }]]);
+});
+
+test('createNetwork: the bridge exists in the host, up, with its gateway address', async (t) => {
+  const h = await started(t);
+  const { network } = await h.engine.createNetwork({ name: 'appnet' });
+  const br = `br-${network.id.slice(0, 12)}`;
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0', br]);
+  const link = await h.host.links.link(br);
+  assert.deepEqual({ kind: link?.kind, up: link?.up, mtu: link?.mtu }, { kind: 'bridge', up: true, mtu: 1500 });
+  assert.deepEqual(
+    (await h.host.links.addresses({ dev: br })).map((a) => a.cidr),
+    ['172.18.0.1/16'],
+  );
+});
+
+test("createNetwork then removeNetwork: dockerd's rules added, then exactly the start ruleset again", async (t) => {
+  const h = await started(t);
+  const { network } = await h.engine.createNetwork({ name: 'appnet' });
+  const br = `br-${network.id.slice(0, 12)}`;
+  assert.equal(h.rules(), withAppnet(br));
+  await h.engine.removeNetwork('appnet');
+  assert.equal(h.rules(), daemonStart());
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
+  assert.deepEqual(h.engine.listNetworks().map((n) => n.name), ['bridge', 'host', 'none']);
+  assert.deepEqual(h.state().networks.map((n) => n.name), ['bridge', 'host', 'none']);
+});
+
+test("createNetwork: a duplicate name is refused with Docker's message, nothing changes", async (t) => {
+  const h = await started(t);
+  await h.engine.createNetwork({ name: 'appnet' });
+  const rules = h.rules();
+  const links = await h.linkNames();
+  const err = await rejection(h.engine.createNetwork({ name: 'appnet' }));
+  // dockerd 20.10: libnetwork.NetworkNameError, a Forbidden error (HTTP 403).
+  assert.ok(err instanceof BerthError);
+  assert.deepEqual([err.kind, err.message], ['forbidden', 'network with name appnet already exists']);
+  assert.equal(h.rules(), rules);
+  assert.deepEqual(await h.linkNames(), links);
+  assert.deepEqual(h.engine.listNetworks().map((n) => n.name), ['bridge', 'host', 'none', 'appnet']);
+});
+
+test('createNetwork: a predefined name is refused with Docker\'s message', async (t) => {
+  const h = await started(t);
+  const err = await rejection(h.engine.createNetwork({ name: 'bridge' }));
+  assert.ok(err instanceof BerthError);
+  assert.deepEqual([err.kind, err.message], ['forbidden', 'operation is not permitted on predefined bridge network ']);
+});
+
+test('createNetwork: a failure in the bridge batch leaves no record, no bridge, no rule change', async (t) => {
+  const h = await started(t);
+  const links = await h.linkNames();
+  const saves = h.store.saves;
+  h.host.injectFailure(/^addr add 172\.18\.0\.1\/16 /);
+  const err = await rejection(h.engine.createNetwork({ name: 'appnet' }));
+  assert.match(
+    err.message,
+    /^ip -batch failed at line 2 of 3 "addr add 172\.18\.0\.1\/16 broadcast \+ dev br-[0-9a-f]{12}": RTNETLINK answers: Operation not permitted$/,
+  );
+  assert.deepEqual(h.engine.listNetworks().map((n) => n.name), ['bridge', 'host', 'none']);
+  assert.deepEqual(h.state().networks.map((n) => n.name), ['bridge', 'host', 'none']);
+  assert.equal(h.store.saves, saves);
+  assert.equal(h.rules(), daemonStart());
+  assert.deepEqual(await h.linkNames(), links);
+
+  // The failure was one-off: the same request now succeeds, on the same subnet.
+  const { network } = await h.engine.createNetwork({ name: 'appnet' });
+  assert.deepEqual(network.ipam, [{ subnet: '172.18.0.0/16', gateway: '172.18.0.1' }]);
+  assert.equal(h.rules(), withAppnet(`br-${network.id.slice(0, 12)}`));
+});
+
+test('createNetwork: a failure in the firewall step removes the bridge again and keeps no record', async (t) => {
+  const h = await started(t);
+  const links = await h.linkNames();
+  h.failNextRestore('iptables-restore: line 3 failed');
+  const err = await rejection(h.engine.createNetwork({ name: 'appnet' }));
+  assert.equal(err.message, 'iptables-restore: line 3 failed');
+  assert.deepEqual(h.engine.listNetworks().map((n) => n.name), ['bridge', 'host', 'none']);
+  assert.deepEqual(await h.linkNames(), links);
+  assert.equal(h.rules(), daemonStart());
+});
+
+test('removeNetwork: refuses the predefined networks and a network with active endpoints', async (t) => {
+  const h = makeHarness({ config: { userlandProxy: false } });
+  t.after(() => h.cleanup());
+  await h.engine.start();
+  const err = await rejection(h.engine.removeNetwork('bridge'));
+  assert.ok(err instanceof BerthError);
+  assert.deepEqual([err.kind, err.message], ['forbidden', 'bridge is a pre-defined network and cannot be removed']);
+
+  const { network } = await h.engine.createNetwork({ name: 'appnet' });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet' });
+  await h.engine.startContainer('web');
+  const rules = h.rules();
+  const busy = await rejection(h.engine.removeNetwork('appnet'));
+  assert.ok(busy instanceof BerthError);
+  assert.deepEqual(
+    [busy.kind, busy.message],
+    ['forbidden', `error while removing network: network appnet id ${network.id} has active endpoints`],
+  );
+  assert.equal(h.rules(), rules);
+  assert.ok(await h.host.links.link(`br-${network.id.slice(0, 12)}`));
+});
+
+test('removeNetwork: a failure in the firewall step keeps the record, the bridge and the rules', async (t) => {
+  const h = await started(t);
+  const { network } = await h.engine.createNetwork({ name: 'appnet' });
+  const br = `br-${network.id.slice(0, 12)}`;
+  h.failNextRestore('iptables-restore: line 7 failed');
+  const err = await rejection(h.engine.removeNetwork('appnet'));
+  assert.equal(err.message, 'iptables-restore: line 7 failed');
+  assert.deepEqual(h.engine.inspectNetwork('appnet'), network);
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0', br]);
+  assert.equal(h.rules(), withAppnet(br));
+  // Retried, it goes through.
+  await h.engine.removeNetwork(network.id);
+  assert.equal(h.rules(), daemonStart());
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
+});

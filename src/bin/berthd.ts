@@ -12,6 +12,7 @@ import { fileStore } from '../engine/store.js';
 import { BerthEngine } from '../engine/engine.js';
 import { startProcess, signalProcess, isAlive, startTimeOf } from '../engine/processes.js';
 import { createApiServer } from '../api/server.js';
+import { watchRules } from '../engine/rule-watch.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
 const verbose = process.env.BERTH_DEBUG === '1';
@@ -72,6 +73,12 @@ async function main(): Promise<number> {
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );
   for (const s of servers) await s.listen();
+  const watch = config.iptables
+    ? watchRules(
+        (reason) => void engine.repairRules(reason).catch((e: unknown) => log('error', `repair failed: ${asBerthError(e).message}`)),
+        { log: (m) => log('warning', m) },
+      )
+    : null;
   process.stdout.write(`berthd ready\n`);
 
   await new Promise<void>((resolve) => {
@@ -80,6 +87,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop);
   });
   log('info', 'Processing signal: stopping sandboxes and closing the API');
+  watch?.stop();
   await Promise.all(servers.map((s) => s.close()));
   await engine.shutdown();
   rmSync(config.pidfile, { force: true });

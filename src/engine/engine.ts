@@ -585,10 +585,29 @@ export class BerthEngine implements Engine {
     if (!this.deps.config.userlandProxy && this.deps.config.iptables) await this.deps.host.setRouteLocalnet(n.bridge.name);
   }
 
-  private async syncRules(): Promise<void> {
+  /** Brings the kernel's rules to the desired state; true when something had to change. */
+  private async syncRules(): Promise<boolean> {
     const desired = renderDockerLayout(layoutInput(this.state, this.deps.config));
-    await this.deps.firewall.apply(desired);
+    const changed = await this.deps.firewall.apply(desired);
     this.state = { ...this.state, appliedRules: this.deps.firewall.current };
+    return changed;
+  }
+
+  /**
+   * Restores what berth owns when something outside changed it (a firewall reload,
+   * `iptables -F`, an old `iptables-restore`): one transaction, foreign rules and
+   * DOCKER-USER's contents untouched. Returns whether anything was repaired.
+   */
+  repairRules(reason: string): Promise<boolean> {
+    return this.lock.run(async () => {
+      if (!this.deps.config.iptables) return false;
+      const changed = await this.syncRules();
+      if (changed) {
+        this.deps.log(`repaired berth's rules (${reason})`);
+        this.emit('daemon', 'repair', 'rules', { reason });
+      }
+      return changed;
+    });
   }
 
   private replaceContainer(c: ContainerRecord): void {

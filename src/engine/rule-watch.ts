@@ -2,7 +2,8 @@
 // a "# new generation" line per committed transaction (iptables-nft's included), so
 // a flush by a firewall reload or `iptables -F` is seen at once. A slow periodic
 // check is the safety net (iptables-legacy changes, or nft missing), so nothing
-// polls fast while nothing changes. Bursts are coalesced into one callback.
+// polls fast while nothing changes. A burst of changes gives one callback, once
+// it is over.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface RuleWatch {
@@ -10,23 +11,33 @@ export interface RuleWatch {
 }
 
 export interface RuleWatchOptions {
-  /** Coalescing window after a change (ms). */
-  readonly debounceMs?: number;
+  /** Quiet time after the last change before the callback runs (ms). */
+  readonly quietMs?: number;
+  /** Longest wait after the first change of a burst, so repair is never postponed for long (ms). */
+  readonly maxWaitMs?: number;
   /** Safety-net period (ms). */
   readonly periodMs?: number;
   readonly log?: (message: string) => void;
 }
 
 export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOptions = {}): RuleWatch {
-  const debounceMs = opts.debounceMs ?? 50;
+  // Repair waits for the burst to end: a script that runs `iptables -F`, then
+  // `iptables -X`, must not find berth's chains back (and busy) between its steps.
+  const quietMs = opts.quietMs ?? 250;
+  const maxWaitMs = opts.maxWaitMs ?? 800;
   let pending: NodeJS.Timeout | null = null;
+  let burstStart = 0;
   let stopped = false;
   const fire = (reason: string): void => {
-    if (pending || stopped) return;
+    if (stopped) return;
+    const now = Date.now();
+    if (pending) clearTimeout(pending);
+    else burstStart = now;
+    const wait = Math.max(0, Math.min(quietMs, burstStart + maxWaitMs - now));
     pending = setTimeout(() => {
       pending = null;
       onChange(reason);
-    }, debounceMs);
+    }, wait);
   };
   const timer = setInterval(() => fire('periodic check'), opts.periodMs ?? 10_000);
   timer.unref();

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import type { DaemonConfig } from '../model/daemon-config.js';
 import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
 import type { Store, State } from './store.js';
+import type { DesiredRules } from '../render/ir.js';
 import type { HostNet } from './host-net.js';
 import type { Firewall } from './firewall.js';
 import type {
@@ -135,6 +136,14 @@ export class BerthEngine implements Engine {
       DataRoot: this.deps.config.dataRoot,
       ExecRoot: this.deps.config.execRoot,
     };
+  }
+
+  desiredRules(): DesiredRules {
+    return renderDockerLayout(layoutInput(this.state, this.deps.config));
+  }
+
+  daemonConfig(): DaemonConfig {
+    return this.deps.config;
   }
 
   ownedRules(): string {
@@ -587,8 +596,7 @@ export class BerthEngine implements Engine {
 
   /** Brings the kernel's rules to the desired state; true when something had to change. */
   private async syncRules(): Promise<boolean> {
-    const desired = renderDockerLayout(layoutInput(this.state, this.deps.config));
-    const changed = await this.deps.firewall.apply(desired);
+    const changed = await this.deps.firewall.apply(this.desiredRules());
     this.state = { ...this.state, appliedRules: this.deps.firewall.current };
     return changed;
   }

@@ -1,6 +1,8 @@
 // The engine's records and its interface to the surfaces (HTTP API, CLI via the API).
 // Records are plain data, persisted by the store; the API converts them to Docker's
 // JSON shapes at the edge (src/api/shapes.ts).
+import type { DesiredRules } from '../render/ir.js';
+import type { DaemonConfig } from '../model/daemon-config.js';
 
 export type Proto = 'tcp' | 'udp' | 'sctp';
 
@@ -157,6 +159,12 @@ export interface Engine {
 
   /** Text of the iptables rules berth owns now (iptables-save form), for `berth rules`. */
   ownedRules(): string;
+  /** The rules berth wants in the kernel now, rendered from its state. */
+  desiredRules(): DesiredRules;
+  /** Restores berth's rules if something changed them; true when it had to. */
+  repairRules(reason: string): Promise<boolean>;
+  /** The daemon's effective configuration. */
+  daemonConfig(): DaemonConfig;
   info(): Record<string, unknown>;
   onEvent(listener: (e: EngineEvent) => void): () => void;
 }

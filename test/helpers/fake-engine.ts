@@ -19,6 +19,8 @@ import type {
   Proto,
 } from '../../src/engine/types.js';
 import { conflict, forbidden, invalid, notFound } from '../../src/model/errors.js';
+import type { DesiredRules } from '../../src/render/ir.js';
+import { DEFAULT_CONFIG, type DaemonConfig } from '../../src/model/daemon-config.js';
 
 export interface FakeEngineOptions {
   /** Directory for container log files. */
@@ -627,6 +629,19 @@ export class FakeEngine implements Engine {
 
   ownedRules(): string {
     return this.rules;
+  }
+
+  /** The fake owns no kernel rules: it desires nothing and repairs nothing. */
+  desiredRules(): DesiredRules {
+    return { tables: [] };
+  }
+
+  async repairRules(): Promise<boolean> {
+    return false;
+  }
+
+  daemonConfig(): DaemonConfig {
+    return DEFAULT_CONFIG;
   }
 
   info(): Record<string, unknown> {

@@ -9,6 +9,8 @@ import { writeError, httpStatusOf } from './errors.js';
 import { readJsonBody, Router, type ApiLog, type Reply, type RouteContext } from './http.js';
 import { berthRoutes } from './routes/berth.js';
 import { containerRoutes } from './routes/containers.js';
+import { doctorRoutes } from './routes/doctor.js';
+import { firewallRoutes } from './routes/firewall.js';
 import { networkRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
 import { API_VERSION, BERTH_VERSION, compareApiVersions, MIN_API_VERSION } from './version.js';
@@ -27,7 +29,7 @@ export interface ApiServer {
 }
 
 /** Every route table the API serves, in match order. */
-export const ROUTE_TABLES = [systemRoutes, networkRoutes, containerRoutes, berthRoutes] as const;
+export const ROUTE_TABLES = [systemRoutes, networkRoutes, containerRoutes, berthRoutes, firewallRoutes, doctorRoutes] as const;
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)?$/;
 

@@ -8,11 +8,13 @@ import { asBerthError, invalid } from '../model/errors.js';
 import { exec } from '../host/exec.js';
 import { kernelHostNet } from '../host/host-net.js';
 import { Firewall, iptablesBackend } from '../engine/firewall.js';
-import { fileStore } from '../engine/store.js';
+import { sqliteStore } from '../engine/sqlite-store.js';
+import { unionDesired } from '../render/union.js';
 import { BerthEngine } from '../engine/engine.js';
-import { startProcess, signalProcess, isAlive, startTimeOf } from '../engine/processes.js';
+import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, recordedExitCode } from '../engine/processes.js';
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
+import { startAccessFirewall } from '../firewall/daemon.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
 const verbose = process.env.BERTH_DEBUG === '1';
@@ -59,16 +61,19 @@ async function main(): Promise<number> {
   mkdirSync(config.dataRoot, { recursive: true, mode: 0o700 });
   mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
   claimPidfile(config.pidfile);
-  const store = fileStore(config.dataRoot);
+  const store = sqliteStore(config.dataRoot);
+  const stored = store.load();
   const engine = new BerthEngine({
     config,
     store,
     host: kernelHostNet(exec),
-    firewall: new Firewall(iptablesBackend(exec), store.load().appliedRules),
-    processes: { start: startProcess, signal: signalProcess, startTimeOf },
+    firewall: new Firewall(iptablesBackend(exec), unionDesired(stored.appliedRules, stored.pendingRules)),
+    processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
   });
   for (const w of await engine.start()) log('warning', w);
+  // berth firewall (allow/deny helpers in DOCKER-USER): stored rules written now and kept written, apart from the engine's repair.
+  const accessFirewall = await startAccessFirewall(engine, log);
   const servers = config.hosts.map((h) =>
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );
@@ -88,8 +93,10 @@ async function main(): Promise<number> {
   });
   log('info', 'Processing signal: stopping sandboxes and closing the API');
   watch?.stop();
+  accessFirewall.stop();
   await Promise.all(servers.map((s) => s.close()));
   await engine.shutdown();
+  store.close();
   rmSync(config.pidfile, { force: true });
   return 0;
 }

@@ -9,6 +9,7 @@ import { parseOptions, UsageError, type OptionSpec } from './options.js';
 import { create } from './commands/create.js';
 import { events } from './commands/events.js';
 import { exec } from './commands/exec.js';
+import { firewall } from './commands/firewall.js';
 import { inspect } from './commands/inspect.js';
 import { logs } from './commands/logs.js';
 import { network } from './commands/network.js';
@@ -27,6 +28,7 @@ import { version } from './commands/version.js';
  * doctor, save, restore) are added here as they land: one file, one line.
  */
 export const COMMANDS: readonly Entry[] = [
+  firewall,
   network,
   create,
   events,

@@ -24,7 +24,7 @@ import { renderDockerLayout } from '../render/iptables/docker-layout.js';
 import { printSave } from '../render/iptables/save-print.js';
 import { layoutInput, ownedRuleset } from './layout-input.js';
 import { startProxy, type Proxy } from './proxy.js';
-import type { Supervised } from './processes.js';
+import type { StartOptions, Supervised } from './processes.js';
 import { Lock } from './lock.js';
 import { Undo } from './undo.js';
 import * as alloc from './allocation.js';
@@ -33,9 +33,13 @@ import { gatewayEndpoint, pickGatewayNetwork } from './gateway.js';
 import { resolveNetwork, resolveContainer } from '../model/names.js';
 
 export interface ProcessPort {
-  start(opts: { cmd: readonly string[]; netnsPath: string | null; logFile: string }): Promise<Supervised>;
+  start(opts: StartOptions): Promise<Supervised>;
   signal(pid: number, signal: NodeJS.Signals): boolean;
   startTimeOf(pid: number): string | null;
+  /** Follows a process berthd did not start (adopted after a restart) until it ends. */
+  watch(pid: number, startTime: string, exitFile: string): Promise<number>;
+  /** The exit code a process's shim recorded (137 when none was). */
+  exitCode(exitFile: string): number;
 }
 
 export interface EngineDeps {
@@ -88,27 +92,57 @@ export class BerthEngine implements Engine {
         this.state = { ...this.state, networks: [...nets, ...this.state.networks] };
       }
       for (const n of this.state.networks) if (n.bridge) await this.ensureBridge(n);
-      // Sandboxes running when berthd last stopped are not adopted (no live-restore
-      // yet): their processes are killed and their networking torn down.
-      for (const c of this.state.containers) {
-        if (c.state.status !== 'running') continue;
-        const stillOurs = c.state.pid > 0 && !!c.state.pidStartTime && this.deps.processes.startTimeOf(c.state.pid) === c.state.pidStartTime;
-        if (stillOurs) this.deps.processes.signal(c.state.pid, 'SIGKILL');
-        await this.teardown(c, 137, true);
-      }
-      // A crash between creating a namespace and recording it leaves an orphan. (An
-      // empty prefix would match every namespace on the machine: then nothing is swept.)
-      const known = new Set(this.state.containers.map((c) => c.netns).filter(Boolean));
-      const named = config.netnsPrefix === '' ? [] : await host.listSandboxes(config.netnsPrefix);
-      for (const ns of named) if (!known.has(ns)) await host.removeSandbox(ns);
+      for (const c of this.state.containers) await this.restoreSandbox(c);
+      await this.sweepOrphans();
       await this.syncRules();
       this.persist();
       return warnings;
     });
   }
 
-  /** Stops every running sandbox (berthd shutdown without live-restore). */
+  /**
+   * Takes back a sandbox from the stored state: a running one whose process is
+   * still its own is adopted as it is (its networking was never touched); one whose
+   * process ended while berthd was down is torn down with the code its shim wrote;
+   * one that a crash caught half-started or half-stopped gives back what it holds.
+   */
+  private async restoreSandbox(c: ContainerRecord): Promise<void> {
+    const { processes } = this.deps;
+    const running = c.state.status === 'running';
+    const alive = running && c.state.pid > 0 && !!c.state.pidStartTime && processes.startTimeOf(c.state.pid) === c.state.pidStartTime;
+    if (alive) {
+      const exited = processes.watch(c.state.pid, c.state.pidStartTime as string, this.exitFile(c.id));
+      this.exits.set(c.id, exited);
+      void exited.then((code) => this.onExit(c.id, c.state.pid, code));
+      await this.startProxies(c, this.gatewayOf(c.id), new Undo()).catch((e: Error) => this.deps.log(`userland proxy for ${c.name}: ${e.message}`));
+      this.deps.log(`restored sandbox ${c.name} (pid ${c.state.pid})`);
+    } else if (running) {
+      await this.teardown(c, processes.exitCode(this.exitFile(c.id)), false);
+    } else if (c.ports.length > 0 || c.netns !== '' || this.state.endpoints.some((e) => e.containerId === c.id)) {
+      await this.releaseNetworking(c);
+    }
+  }
+
+  /**
+   * Removes what a crash between creating a kernel object and recording it left:
+   * sandbox namespaces with berth's prefix (an empty prefix would match every
+   * namespace on the machine: then none is swept) and bridges named like berth's.
+   */
+  private async sweepOrphans(): Promise<void> {
+    const { config, host } = this.deps;
+    const known = new Set(this.state.containers.map((c) => c.netns).filter(Boolean));
+    const named = config.netnsPrefix === '' ? [] : await host.listSandboxes(config.netnsPrefix);
+    for (const ns of named) if (!known.has(ns)) await host.removeSandbox(ns);
+    const bridges = new Set(this.state.networks.map((n) => n.bridge?.name).filter(Boolean));
+    for (const b of await host.listBridges()) if (/^br-[0-9a-f]{12}$/.test(b) && !bridges.has(b)) await host.removeBridge(b);
+  }
+
+  /** berthd stops: with live-restore the sandboxes keep running; without, they are stopped. */
   async shutdown(): Promise<void> {
+    if (this.deps.config.liveRestore) {
+      await Promise.all([...this.proxies.keys()].map((id) => this.stopProxies(id)));
+      return;
+    }
     const running = this.state.containers.filter((c) => c.state.status === 'running');
     await Promise.all(running.map((c) => this.stopContainer(c.id, 2).catch(() => undefined)));
   }
@@ -348,7 +382,7 @@ export class BerthEngine implements Engine {
       undo.push(() => this.syncRules());
       const dir = this.containerDir(c.id);
       mkdirSync(dir, { recursive: true });
-      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log') });
+      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
       const state: ContainerState = {
         ...current.state,
         status: 'running',
@@ -519,16 +553,28 @@ export class BerthEngine implements Engine {
     this.exits.delete(id);
   }
 
-  /** Removes a stopped sandbox's endpoints, ports, proxies and namespace. Rules are synced by the caller. */
+  /** A sandbox's process ended: release its networking and record the exit. Rules are synced by the caller. */
   private async teardown(c: ContainerRecord, exitCode: number, stale: boolean): Promise<void> {
+    const released = await this.releaseNetworking(c);
+    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, pidStartTime: '', exitCode, finishedAt: this.now().toISOString(), error: stale ? 'berthd restarted' : '' };
+    this.replaceContainer({ ...released, state });
+    this.emit('container', 'die', c.id, { name: c.name, exitCode: String(exitCode) });
+  }
+
+  /** Gives back a sandbox's endpoints, ports, proxies and namespace; returns the record without them. */
+  private async releaseNetworking(c: ContainerRecord): Promise<ContainerRecord> {
     await this.stopProxies(c.id);
     const mine = this.state.endpoints.filter((e) => e.containerId === c.id);
     for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
     if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
     this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.containerId !== c.id) };
-    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, pidStartTime: '', exitCode, finishedAt: this.now().toISOString(), error: stale ? 'berthd restarted' : '' };
-    this.replaceContainer({ ...c, state, ports: [], netns: '' });
-    this.emit('container', 'die', c.id, { name: c.name, exitCode: String(exitCode) });
+    const released = { ...c, ports: [], netns: '' };
+    this.replaceContainer(released);
+    return released;
+  }
+
+  private exitFile(id: string): string {
+    return join(this.containerDir(id), 'exit-code');
   }
 
   stopContainer(idOrName: string, timeoutSec = 10): Promise<void> {
@@ -596,8 +642,13 @@ export class BerthEngine implements Engine {
 
   /** Brings the kernel's rules to the desired state; true when something had to change. */
   private async syncRules(): Promise<boolean> {
-    const changed = await this.deps.firewall.apply(this.desiredRules());
-    this.state = { ...this.state, appliedRules: this.deps.firewall.current };
+    const desired = this.desiredRules();
+    const changed = await this.deps.firewall.apply(desired, () => {
+      // Written ahead: a crash during the restore must not leave rules berth forgets are its own.
+      this.state = { ...this.state, pendingRules: desired };
+      this.persist();
+    });
+    this.state = { ...this.state, appliedRules: this.deps.firewall.current, pendingRules: null };
     return changed;
   }
 

@@ -57,12 +57,18 @@ export class Firewall {
     await this.backend.restore(`*${table}\n:${chain} ${policy} [0:0]\nCOMMIT\n`);
   }
 
-  /** Brings the kernel to `desired`; returns whether anything had to change. */
-  async apply(desired: DesiredRules): Promise<boolean> {
+  /**
+   * Brings the kernel to `desired`; returns whether anything had to change.
+   * `beforeChange` runs once the change is planned, before the kernel is touched.
+   */
+  async apply(desired: DesiredRules, beforeChange?: () => void): Promise<boolean> {
     if (desired.tables.length === 0 && this.applied === null) return false; // --iptables=false: touch nothing
     const current = parseSave(await this.backend.save());
     const plan = planRestore(current, desired, this.applied);
-    if (plan !== '') await this.backend.restore(plan);
+    if (plan !== '') {
+      beforeChange?.();
+      await this.backend.restore(plan);
+    }
     this.applied = desired.tables.length === 0 ? null : desired;
     return plan !== '';
   }

@@ -5,7 +5,7 @@
 // ports there (observed: "appnet" takes over from "bridge", "back" from "front").
 import type { EndpointRecord, NetworkRecord } from './types.js';
 
-export function pickGatewayNetwork(networks: readonly NetworkRecord[]): NetworkRecord | undefined {
+export function pickGatewayNetwork<N extends Pick<NetworkRecord, 'internal' | 'name'>>(networks: readonly N[]): N | undefined {
   return [...networks].sort((a, b) => Number(a.internal) - Number(b.internal) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
 }
 

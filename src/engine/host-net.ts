@@ -22,6 +22,8 @@ export interface HostNet {
   /** Creates the bridge if missing (adopting one that exists), sets its address and brings it up. */
   ensureBridge(spec: BridgeSpec): Promise<void>;
   removeBridge(name: string): Promise<void>;
+  /** Names of the bridges in this namespace. */
+  listBridges(): Promise<readonly string[]>;
   /** Creates a named namespace with `lo` up. */
   createSandbox(netns: string): Promise<void>;
   removeSandbox(netns: string): Promise<void>;

@@ -3,7 +3,7 @@
 // command's own), in a session of its own so signals aimed at berthd do not reach
 // it, with stdout and stderr appended to its log file.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, openSync, closeSync, readFileSync } from 'node:fs';
+import { accessSync, constants, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { invalid } from '../model/errors.js';
@@ -35,9 +35,34 @@ export function checkCommand(cmd: readonly string[], path = process.env.PATH ?? 
   }
 }
 
-export function startProcess(opts: { cmd: readonly string[]; netnsPath: string | null; logFile: string }): Promise<Supervised> {
+/**
+ * The shim every sandbox command runs under: it forwards TERM and INT to the
+ * command and writes the command's exit code to a file, so the code is known even
+ * when the command ends while berthd is down (berthd then is not its parent).
+ */
+const SHIM = [
+  'exitfile=$1; shift',
+  '"$@" & child=$!',
+  'trap \'kill -TERM "$child" 2>/dev/null\' TERM',
+  'trap \'kill -INT "$child" 2>/dev/null\' INT',
+  'while :; do wait "$child"; code=$?; kill -0 "$child" 2>/dev/null || break; done',
+  'echo "$code" > "$exitfile"',
+  'exit "$code"',
+].join('\n');
+
+export interface StartOptions {
+  readonly cmd: readonly string[];
+  readonly netnsPath: string | null;
+  readonly logFile: string;
+  /** Where the shim records the exit code. */
+  readonly exitFile: string;
+}
+
+export function startProcess(opts: StartOptions): Promise<Supervised> {
   checkCommand(opts.cmd);
-  const argv = opts.netnsPath ? ['nsenter', `--net=${opts.netnsPath}`, '--', ...opts.cmd] : [...opts.cmd];
+  rmSync(opts.exitFile, { force: true });
+  const shim = ['/bin/sh', '-c', SHIM, 'berth-shim', opts.exitFile, ...opts.cmd];
+  const argv = opts.netnsPath ? ['nsenter', `--net=${opts.netnsPath}`, '--', ...shim] : shim;
   const log = openSync(opts.logFile, 'a', 0o600);
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
@@ -66,6 +91,33 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
       return false;
     }
   }
+}
+
+/**
+ * Follows a sandbox process berthd did not start (it was adopted after a restart):
+ * polls until the pid no longer belongs to it, then reads the code its shim wrote
+ * (137, as for a kill, when there is none: the shim itself was killed).
+ */
+export function watchProcess(pid: number, startTime: string, exitFile: string, intervalMs = 500): Promise<number> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (startTimeOf(pid) === startTime) return;
+      clearInterval(timer);
+      resolve(recordedExitCode(exitFile));
+    }, intervalMs);
+    timer.unref();
+  });
+}
+
+/** The code the shim wrote; 137, as for a kill, when it wrote none (it was killed too). */
+export function recordedExitCode(exitFile: string): number {
+  try {
+    const text = readFileSync(exitFile, 'utf8').trim();
+    if (/^\d+$/.test(text)) return Number(text);
+  } catch {
+    // no exit file
+  }
+  return 137;
 }
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks since boot); null when gone. */

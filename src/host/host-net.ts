@@ -62,6 +62,8 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
 
     removeBridge: (name) => ignoreMissing(() => host.batch(planDetach(name))),
 
+    listBridges: async () => (await host.links.links()).filter((l) => l.kind === 'bridge').map((l) => l.name),
+
     async createSandbox(netns: string): Promise<void> {
       await host.netns.add(netns);
       try {

@@ -14,6 +14,8 @@ export interface DaemonConfig {
   readonly mtu: number;
   readonly defaultAddressPools: readonly AddressPool[]; // empty = Docker's defaults
   readonly userlandProxy: boolean;
+  /** Sandboxes keep running while berthd is stopped, and are adopted when it starts. */
+  readonly liveRestore: boolean;
   readonly dataRoot: string;
   readonly execRoot: string;
   readonly hosts: readonly string[];
@@ -46,6 +48,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { key: 'mtu', flag: 'mtu', json: 'mtu', kind: 'int', help: 'Set the containers network MTU (default 1500)' },
   { key: 'defaultAddressPools', flag: 'default-address-pool', json: 'default-address-pools', kind: 'pools', help: 'Default address pools for node specific local networks (base=CIDR,size=N)' },
   { key: 'userlandProxy', flag: 'userland-proxy', json: 'userland-proxy', kind: 'bool', help: 'Use userland proxy for loopback traffic (default true)' },
+  { key: 'liveRestore', flag: 'live-restore', json: 'live-restore', kind: 'bool', help: 'Keep sandboxes running while berthd is down (default true)' },
   { key: 'dataRoot', flag: 'data-root', json: 'data-root', kind: 'string', help: 'Root directory of persistent berth state (default "/var/lib/berth")' },
   { key: 'execRoot', flag: 'exec-root', json: 'exec-root', kind: 'string', help: 'Root directory for execution state files (default "/run/berth")' },
   { key: 'hosts', flag: 'host', short: 'H', json: 'hosts', kind: 'list', help: 'Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)' },
@@ -65,6 +68,7 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   mtu: 1500,
   defaultAddressPools: [],
   userlandProxy: true,
+  liveRestore: true,
   dataRoot: '/var/lib/berth',
   execRoot: '/run/berth',
   hosts: ['unix:///run/berth/berth.sock'],

@@ -234,6 +234,13 @@ export class NetnsSet {
     return name;
   }
 
+  /** Deletes one namespace of the set, in which no process may run any more (ip netns del). */
+  async remove(name: string): Promise<void> {
+    await mustRun(['ip', 'netns', 'del', name]);
+    const i = this.names.indexOf(name);
+    if (i >= 0) this.names.splice(i, 1);
+  }
+
   /** The bind-mount path of a namespace, for nsenter --net=PATH. */
   static path(ns: string): string {
     return `/var/run/netns/${ns}`;

@@ -1,6 +1,7 @@
 // The engine over its fakes: FakeHost (links, namespaces, sysctls), FakeIptables
 // (behind the real Firewall), a memory store and a fake process port whose
 // processes exit when the test says so. No kernel, no root, no sockets.
+import { unionDesired } from '../../../src/render/union.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,18 @@ export class FakeProcesses implements ProcessPort {
     return true;
   }
 
+  /** Follows a process this fake did not start (adopted after a restart); `exit` ends it. */
+  watch(pid: number): Promise<number> {
+    return new Promise((resolve) => this.running.set(pid, resolve));
+  }
+
+  /** Exit codes the shims "wrote", by exit file. */
+  readonly exitCodes = new Map<string, number>();
+
+  exitCode(exitFile: string): number {
+    return this.exitCodes.get(exitFile) ?? 137;
+  }
+
   /** The process ends with `code` (its exit promise resolves). */
   exit(pid: number, code: number): void {
     const done = this.running.get(pid);
@@ -143,7 +156,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
       config,
       store,
       host: net,
-      firewall: new Firewall(firewallBackend, store.load().appliedRules),
+      firewall: new Firewall(firewallBackend, unionDesired(store.load().appliedRules, store.load().pendingRules)),
       processes,
       log: (m) => logs.push(m),
       now: () => NOW,

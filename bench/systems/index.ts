@@ -1,0 +1,19 @@
+// One driver per system under test.
+import { BerthSystem } from './berth.js';
+import { CniSystem } from './cni.js';
+import { DockerdSystem } from './dockerd.js';
+import { NetavarkSystem } from './netavark.js';
+import type { System, SystemName } from './system.js';
+
+export function createSystem(name: SystemName): System {
+  switch (name) {
+    case 'berth':
+      return new BerthSystem();
+    case 'dockerd':
+      return new DockerdSystem();
+    case 'netavark':
+      return new NetavarkSystem();
+    case 'cni':
+      return new CniSystem();
+  }
+}

@@ -1,0 +1,38 @@
+// What the workloads need from a networking system under test. Each driver runs
+// its system inside namespaces of its own: `hostNs` plays the container host
+// (daemon, bridge, rules, proxies) and every sandbox gets a namespace besides.
+import type { PortSet } from '../ports.js';
+
+export const SYSTEM_NAMES = ['berth', 'dockerd', 'netavark', 'cni'] as const;
+export type SystemName = (typeof SYSTEM_NAMES)[number];
+
+export const SYSTEM_TITLES: Readonly<Record<SystemName, string>> = {
+  berth: 'berth',
+  dockerd: 'dockerd 20.10',
+  netavark: 'netavark 1.4',
+  cni: 'CNI bridge+portmap 1.1.1',
+};
+
+/** Bound on one operation of a system (dockerd needs over a minute for 1000 ports). */
+export const OP_TIMEOUT_MS = 20 * 60_000;
+
+export interface NetworkOps {
+  create(name: string): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+
+export interface System {
+  readonly name: SystemName;
+  /** The namespace of the host side: where its processes and rules live. */
+  readonly hostNs: string;
+  start(): Promise<void>;
+  /** Creates sandbox `name` attached to the default network, publishing `ports`; resolves when networking is in place. */
+  addSandbox(name: string, ports: PortSet): Promise<void>;
+  removeSandbox(name: string): Promise<void>;
+  /** Networks as objects of their own; null when a network is only configuration until a sandbox joins it. */
+  readonly networks: NetworkOps | null;
+  /** iptables-save of the host namespace. */
+  iptablesSave(): Promise<string>;
+  /** Removes everything the system created. Never throws. */
+  stop(): Promise<void>;
+}

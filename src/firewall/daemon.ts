@@ -1,0 +1,43 @@
+// Starts berth's firewall helpers inside berthd: loads <data-root>/firewall.json,
+// writes the rules at once, and writes them again whenever they may be gone or
+// stale: a change of the kernel's rules (a flush, a firewall reload), a repair of
+// the engine's rules (DOCKER-USER re-created), a network created or removed (the
+// jumps follow the bridges). Separate from the engine's own repair, which never
+// looks inside DOCKER-USER.
+import { iptablesBackend } from '../engine/firewall.js';
+import { watchRules } from '../engine/rule-watch.js';
+import type { Engine } from '../engine/types.js';
+import { exec } from '../host/exec.js';
+import { asBerthError } from '../model/errors.js';
+import { registerAccessFirewall } from './registry.js';
+import { AccessFirewall, type FirewallLog } from './service.js';
+import { accessStoreFile, fileAccessStore } from './store.js';
+
+export interface Stoppable {
+  stop(): void;
+}
+
+export async function startAccessFirewall(engine: Engine, log: FirewallLog): Promise<Stoppable> {
+  const config = engine.daemonConfig();
+  const service = new AccessFirewall({ engine, backend: iptablesBackend(exec), store: fileAccessStore(accessStoreFile(config.dataRoot)), log });
+  registerAccessFirewall(engine, service);
+  if (!config.iptables) return { stop: () => undefined };
+
+  const reapply = (reason: string): Promise<void> =>
+    service.reapply(reason).then(
+      () => undefined,
+      (e: unknown) => log('error', `firewall: re-applying access rules failed (${reason}): ${asBerthError(e).message}`),
+    );
+  await reapply('berthd start');
+  const unsubscribe = engine.onEvent((e) => {
+    if (e.type === 'network' && (e.action === 'create' || e.action === 'destroy')) void reapply(`network ${e.action}`);
+    if (e.type === 'daemon' && e.action === 'repair') void reapply('berth rules repaired');
+  });
+  const watch = watchRules((reason) => void reapply(reason), { log: (m) => log('warn', m) });
+  return {
+    stop() {
+      unsubscribe();
+      watch.stop();
+    },
+  };
+}

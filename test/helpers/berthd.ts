@@ -4,6 +4,7 @@
 // carrying the run prefix, sandboxes included (--netns-prefix), and `stop()`
 // removes all of it.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsSet, pollUntil, runCmd, killNamespacePids, leftoverNamespaces, type CmdResult, type Spawned } from './netns.js';
@@ -123,6 +124,33 @@ export class BerthHost {
     const r = await this.berth(args);
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nberthd log:\n${this.log().slice(-3000)}`);
     return r.stdout;
+  }
+
+  /** One request to berthd's API over its socket (no CLI process): status and parsed JSON (or text). */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        { socketPath: this.socket, method, path, headers: payload ? { 'Content-Type': 'application/json' } : {} },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // plain text
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.setTimeout(30000, () => req.destroy(new Error(`${method} ${path}: timeout`)));
+      req.end(payload);
+    });
   }
 
   /** iptables-save of the host namespace. */

@@ -7,11 +7,10 @@ import { CliError } from '../errors.js';
 export function changeText(c: FirewallChangeJson): string {
   const section = (title: string, lines: readonly string[]): string =>
     lines.length === 0 ? '' : `${title} (filter table):\n${lines.map((l) => `  ${l}\n`).join('')}`;
-  const verb = c.Written ? '' : ' it would';
   return (
     `${c.Rule.Description}\n` +
-    section(`iptables rules${verb} add`, c.Added) +
-    section(`iptables rules${verb} remove`, c.Removed) +
+    section(c.Written ? 'iptables rules added' : 'iptables rules it would add', c.Added) +
+    section(c.Written ? 'iptables rules removed' : 'iptables rules it would remove', c.Removed) +
     (c.Written ? `${c.Rule.Id}\n` : 'dry run: nothing was written\n')
   );
 }

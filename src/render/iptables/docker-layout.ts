@@ -98,7 +98,10 @@ function renderNat(input: LayoutInput, newestFirst: readonly LayoutNetwork[]): D
     if (n.ipMasq && !input.hairpin) docker.push(`-i ${n.bridge} -j RETURN`);
   }
   for (const p of input.ports) {
-    postrouting.push(`-s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
+    // One container port published twice (-p 8080:80 -p 9090:80) needs one hairpin rule:
+    // dockerd appends an identical second copy, which a shared chain cannot tell apart.
+    const hairpin = `-s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`;
+    if (!postrouting.includes(hairpin)) postrouting.push(hairpin);
     const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `-d ${p.hostIp}/32 ` : '';
     const notFromBridge = input.hairpin ? '' : `! -i ${p.bridge} `;
     docker.push(`${dst}${notFromBridge}-p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`);

@@ -115,3 +115,12 @@ for (const c of cases) {
 test('--iptables=false owns nothing', () => {
   assert.deepEqual(renderDockerLayout({ ...base, iptables: false }), { tables: [] });
 });
+
+test('a container port published twice gets its hairpin masquerade once', () => {
+  const input: LayoutInput = { ...base, ports: [port('docker0', '172.17.0.2', 8080, 80), port('docker0', '172.17.0.2', 9090, 80)] };
+  const nat = renderDockerLayout(input).tables.find((t) => t.name === 'nat');
+  const postrouting = nat?.builtinRules.find((b) => b.chain === 'POSTROUTING')?.rules ?? [];
+  assert.deepEqual(postrouting.filter((r) => r.includes('--dport 80 -j MASQUERADE')), ['-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE']);
+  const dnat = nat?.chains.find((c) => c.name === 'DOCKER')?.rules.filter((r) => r.includes('DNAT')) ?? [];
+  assert.equal(dnat.length, 2, 'both host ports are forwarded');
+});

@@ -3,6 +3,7 @@
 // what the Docker CLI prints for the same failure.
 import { request, type IncomingMessage } from 'node:http';
 import { API_VERSION } from '../api/version.js';
+import type { DoctorReport } from '../doctor/run.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
@@ -178,6 +179,11 @@ export class BerthClient {
 
   async rules(): Promise<string> {
     return (await this.request('GET', '/berth/rules')).body.toString('utf8');
+  }
+
+  /** berth doctor's report on berthd's host; with `fix`, after applying the fixes. */
+  doctor(fix: boolean): Promise<DoctorReport> {
+    return fix ? this.json('POST', '/berth/doctor/fix') : this.json('GET', '/berth/doctor');
   }
 
   // ------------------------------------------------------------ networks

@@ -7,6 +7,7 @@ import { CliError, ExitStatus } from './errors.js';
 import { argCountError, commandHelp, groupHelp, rootHelp } from './help.js';
 import { parseOptions, UsageError, type OptionSpec } from './options.js';
 import { create } from './commands/create.js';
+import { doctor } from './commands/doctor.js';
 import { events } from './commands/events.js';
 import { exec } from './commands/exec.js';
 import { firewall } from './commands/firewall.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Entry[] = [
   firewall,
   network,
   create,
+  doctor,
   events,
   exec,
   inspect,

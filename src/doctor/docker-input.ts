@@ -5,15 +5,22 @@
 // Order matters to the layout: networks oldest first (dockerd inserts a new
 // network's rules on top), published ports by container start time, and within
 // a container in dockerd's own order (nat.SortPortMap over what was asked for),
-// each with the host port dockerd actually bound.
+// each with the host port dockerd actually bound. Creation and start times are
+// not always the order dockerd programmed (a restarted dockerd restores its
+// networks by id and starts containers concurrently), so when the kernel's rules
+// show every network (or every publishing container), their order there is kept:
+// blocks of rules for different bridges or containers never match the same
+// packet, so their order is no fault to report.
 import { parseBool } from '../model/daemon-config.js';
 import { formatNetwork, tryParseCidr } from '../model/ipv4.js';
 import { parseApiPorts, planPortBindings, type ApiPortBinding, type PortBindingSpec } from '../model/port-binding.js';
 import type { Proto } from '../engine/types.js';
 import { pickGatewayNetwork } from '../engine/gateway.js';
 import { renderDockerLayout, type LayoutPort } from '../render/iptables/docker-layout.js';
-import { canonicalRule } from '../render/iptables/tokenize.js';
+import { DOCKER, ISOLATION_1 } from '../render/iptables/chains.js';
+import { canonicalRule, tokenize } from '../render/iptables/tokenize.js';
 import type { Ruleset } from '../render/ir.js';
+import { ruleInterfaces } from './rule-tokens.js';
 import type { Expectations } from './types.js';
 
 /** The parts of `GET /networks` entries the doctor reads. */
@@ -63,19 +70,21 @@ interface BridgeNetwork {
   readonly created: bigint;
 }
 
-/** `hairpin`: dockerd runs without the userland proxy (its layout differs). */
-export function dockerExpectations(state: DockerState, opts: { readonly hairpin: boolean }): Expectations {
-  const networks = bridgeNetworks(state.networks);
-  const running = state.containers
+export interface DockerLayoutOptions {
+  /** dockerd runs without the userland proxy (its layout differs). */
+  readonly hairpin: boolean;
+  /** The kernel's ruleset, for the order of networks and containers (see above). */
+  readonly rules: Ruleset | null;
+}
+
+export function dockerExpectations(state: DockerState, opts: DockerLayoutOptions): Expectations {
+  const networks = kernelOrder(bridgeNetworks(state.networks), networkRank(opts.rules), (a, b) => compare(a.created, b.created) || (a.id < b.id ? -1 : 1));
+  const publishing = state.containers
     .filter((c) => c.State?.Running === true)
-    .map((c) => ({ c, started: goTimeNanos(c.State?.StartedAt) }))
-    .sort((a, b) => compare(a.started, b.started));
-  const desired = renderDockerLayout({
-    iptables: true,
-    hairpin: opts.hairpin,
-    networks,
-    ports: running.flatMap(({ c }) => containerPorts(c, networks)),
-  });
+    .map((c) => ({ started: goTimeNanos(c.State?.StartedAt), ports: containerPorts(c, networks) }))
+    .filter((c) => c.ports.length > 0);
+  const ordered = kernelOrder(publishing, portRank(opts.rules), (a, b) => compare(a.started, b.started));
+  const desired = renderDockerLayout({ iptables: true, hairpin: opts.hairpin, networks, ports: ordered.flatMap((c) => c.ports) });
   return {
     manager: 'dockerd',
     iptables: true,
@@ -96,26 +105,49 @@ export function inferHairpin(rules: Ruleset | null): boolean | null {
   return null;
 }
 
+/** Items in the order the kernel shows them when it shows every one (rank ≥ 0), else by `fallback`. */
+function kernelOrder<T>(items: readonly T[], rank: (item: T) => number, fallback: (a: T, b: T) => number): T[] {
+  const ranked = items.map((item) => ({ item, rank: rank(item) }));
+  if (ranked.every((r) => r.rank >= 0)) return ranked.sort((a, b) => a.rank - b.rank).map((r) => r.item);
+  return [...items].sort(fallback);
+}
+
+const chainRules = (rules: Ruleset | null, table: string, chain: string): string[][] =>
+  (rules?.tables.find((t) => t.name === table)?.chains.find((c) => c.name === chain)?.rules ?? []).map(tokenize);
+
+/** Every network has rules in DOCKER-ISOLATION-STAGE-1, newest first: older is lower. */
+function networkRank(rules: Ruleset | null): (n: BridgeNetwork) => number {
+  const stage1 = chainRules(rules, 'filter', ISOLATION_1);
+  return (n) => {
+    const i = stage1.findIndex((tokens) => ruleInterfaces(tokens).includes(n.bridge));
+    return i < 0 ? -1 : stage1.length - i;
+  };
+}
+
+/** A container's DNAT rules are appended to nat DOCKER when its ports are published: earlier is lower. */
+function portRank(rules: Ruleset | null): (c: { readonly ports: readonly LayoutPort[] }) => number {
+  const docker = chainRules(rules, 'nat', DOCKER);
+  return (c) => docker.findIndex((tokens) => tokens.some((tok, k) => tok === '--to-destination' && tokens[k + 1]?.startsWith(`${c.ports[0]?.containerIp}:`)));
+}
+
 function bridgeNetworks(list: readonly DockerNetworkJson[]): BridgeNetwork[] {
-  return list
-    .flatMap((n): BridgeNetwork[] => {
-      const subnet = (n.IPAM?.Config ?? []).map((c) => tryParseCidr(c.Subnet ?? '')).find((c) => c !== null);
-      if (n.Driver !== 'bridge' || !n.Id || !subnet) return [];
-      const opt = n.Options ?? {};
-      return [
-        {
-          id: n.Id,
-          name: n.Name ?? '',
-          bridge: opt[OPT_NAME] || `br-${n.Id.slice(0, 12)}`,
-          subnet: formatNetwork(subnet),
-          icc: optionBool(opt[OPT_ICC]),
-          ipMasq: optionBool(opt[OPT_MASQ]),
-          internal: n.Internal === true,
-          created: goTimeNanos(n.Created),
-        },
-      ];
-    })
-    .sort((a, b) => compare(a.created, b.created) || (a.id < b.id ? -1 : 1));
+  return list.flatMap((n): BridgeNetwork[] => {
+    const subnet = (n.IPAM?.Config ?? []).map((c) => tryParseCidr(c.Subnet ?? '')).find((c) => c !== null);
+    if (n.Driver !== 'bridge' || !n.Id || !subnet) return [];
+    const opt = n.Options ?? {};
+    return [
+      {
+        id: n.Id,
+        name: n.Name ?? '',
+        bridge: opt[OPT_NAME] || `br-${n.Id.slice(0, 12)}`,
+        subnet: formatNetwork(subnet),
+        icc: optionBool(opt[OPT_ICC]),
+        ipMasq: optionBool(opt[OPT_MASQ]),
+        internal: n.Internal === true,
+        created: goTimeNanos(n.Created),
+      },
+    ];
+  });
 }
 
 /** Bridge options default to true, as dockerd parses them (strconv.ParseBool). */

@@ -5,7 +5,7 @@ import { plural, type Finding } from './types.js';
 
 const INDENT = '        ';
 
-export function formatFinding(f: Finding): string {
+function formatFinding(f: Finding): string {
   const head = `${f.severity === 'error' ? 'ERROR  ' : 'WARNING'} ${f.summary}\n`;
   const fix = `${INDENT}fix: ${f.fix}${f.fixable ? '' : ' (not applied by --fix)'}\n`;
   const detail = (f.detail ?? []).map((l) => `${INDENT}  ${l}\n`).join('');
@@ -30,4 +30,9 @@ function closing(r: DoctorReport, fixCommand: string): string {
   const left = `${plural(r.findings.length, 'problem')} ${fixRun ? 'left' : 'found'}`;
   if (fixRun || fixable === 0) return `${left}.${fixable === 0 ? '' : ` ${fixable} of them should have been fixed: see the failures above.`}`;
   return `${left}; ${fixCommand} fixes ${fixable === r.findings.length ? (fixable === 1 ? 'it' : 'all of them') : `${fixable} of them`}.`;
+}
+
+/** The report as the CLI prints it: text, or indented JSON for scripts. */
+export function renderReport(r: DoctorReport, json: boolean, fixCommand: string): string {
+  return json ? `${JSON.stringify(r, null, 2)}\n` : formatReport(r, fixCommand);
 }

@@ -77,7 +77,7 @@ function chainSummary(table: TableName, c: ChainDiff, manager: string): string {
   else if (c.after === null) what = `${table} chain ${c.name} is left over: ${manager} no longer uses it`;
   else {
     const parts: string[] = [];
-    if (missing > 0) parts.push(`${plural(missing, 'rule')} of ${manager}'s ${missing === 1 ? 'is' : 'are'} missing`);
+    if (missing > 0) parts.push(`${missing} of ${manager}'s rules ${missing === 1 ? 'is' : 'are'} missing`);
     if (extra > 0) parts.push(`${plural(extra, 'rule')} ${extra === 1 ? 'is' : 'are'} not as ${manager} wants (altered, out of order or left over)`);
     what = `${table} ${c.name}: ${parts.join('; ')}`;
   }

@@ -82,16 +82,20 @@ export async function runDoctor(ports: DoctorPorts, opts: RunOptions): Promise<D
 }
 
 /**
- * Reads the host between two readings of the manager's expectations and retries
- * (a few times) when they differ: a network or container that came or went
- * meanwhile would otherwise look like drift.
+ * Reads the host between two readings of the manager's state and retries (a few
+ * times) when they differ: a network or container that came or went meanwhile
+ * would otherwise look like drift.
  */
-export async function readConsistent(observe: () => Promise<HostSnapshot>, expect: () => Promise<Expectations>, tries = 3): Promise<Reading> {
-  let expected = await expect();
+export async function readConsistent<T>(
+  observe: () => Promise<HostSnapshot>,
+  readState: () => Promise<T>,
+  tries = 3,
+): Promise<{ readonly snapshot: HostSnapshot; readonly state: T }> {
+  let state = await readState();
   for (let attempt = 1; ; attempt++) {
     const snapshot = await observe();
-    const after = await expect();
-    if (attempt >= tries || JSON.stringify(after) === JSON.stringify(expected)) return { snapshot, expected: after };
-    expected = after;
+    const after = await readState();
+    if (attempt >= tries || JSON.stringify(after) === JSON.stringify(state)) return { snapshot, state: after };
+    state = after;
   }
 }

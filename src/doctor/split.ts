@@ -9,6 +9,7 @@ import { ruleTarget } from '../render/iptables/jump.js';
 import { ruleLine } from '../render/iptables/save-print.js';
 import { canonicalRule, tokenize } from '../render/iptables/tokenize.js';
 import { BUILTIN_CHAINS, isBuiltinChain, type Ruleset, type TableName, type TableState } from '../render/ir.js';
+import { ruleInterfaces } from './rule-tokens.js';
 import { NOTHING, plural, variantName, type CheckResult, type Expectations, type HostSnapshot } from './types.js';
 
 /** Docker's chains, whole, in every layout since 1.13 (DOCKER-ISOLATION is the pre-18.05 one). */
@@ -17,36 +18,36 @@ const SEED_RETURN = '-j RETURN';
 const DETAIL_LINES = 20;
 
 /** Which chains and rules belong to the manager, so that they are not carried over. */
-export interface Ownership {
+interface Ownership {
   chain(table: TableName, chain: string): 'owned' | 'seed' | 'foreign';
   rule(table: TableName, chain: string, rule: string): boolean;
 }
 
-export function ownership(e: Expectations): Ownership {
+function ownership(e: Expectations): Ownership {
   const tables = [e.desired, e.previous].flatMap((d) => d?.tables ?? []);
   const bridges = new Set(e.bridges.map((b) => b.bridge));
-  const owned = (table: TableName): Set<string> =>
-    new Set([...DOCKER_CHAINS, ...tables.filter((t) => t.name === table).flatMap((t) => t.chains.map((c) => c.name))]);
-  const seeds = (table: TableName): Set<string> =>
-    new Set([DOCKER_USER, ...tables.filter((t) => t.name === table).flatMap((t) => t.seedChains.map((c) => c.name))]);
+  const key = (...parts: string[]): string => parts.join('\0');
+  const owned = new Set(tables.flatMap((t) => t.chains.map((c) => key(t.name, c.name))));
+  const seeds = new Set(tables.flatMap((t) => t.seedChains.map((c) => key(t.name, c.name))));
+  const listed = new Set(tables.flatMap((t) => t.builtinRules.flatMap((b) => b.rules.map((r) => key(t.name, b.chain, canonicalRule(r))))));
+  const kind = (table: TableName, chain: string): 'owned' | 'seed' | 'foreign' => {
+    if (DOCKER_CHAINS.includes(chain) || owned.has(key(table, chain))) return 'owned';
+    return chain === DOCKER_USER || seeds.has(key(table, chain)) ? 'seed' : 'foreign';
+  };
   return {
-    chain(table, chain) {
-      if (owned(table).has(chain)) return 'owned';
-      return seeds(table).has(chain) ? 'seed' : 'foreign';
-    },
+    chain: kind,
     rule(table, chain, rule) {
-      const listed = tables.some((t) => t.name === table && t.builtinRules.some((b) => b.chain === chain && b.rules.map(canonicalRule).includes(rule)));
-      if (listed) return true;
+      if (listed.has(key(table, chain, rule))) return true;
       const tokens = tokenize(rule);
       const target = ruleTarget(tokens)?.target;
-      if (target !== undefined && (owned(table).has(target) || seeds(table).has(target))) return true;
+      if (target !== undefined && kind(table, target) !== 'foreign') return true;
       // Rules about the manager's bridges (FORWARD accepts, MASQUERADE of their subnets) are its own.
-      return tokens.some((tok, i) => (tok === '-i' || tok === '-o') && bridges.has(tokens[i + 1] ?? ''));
+      return ruleInterfaces(tokens).some((name) => bridges.has(name));
     },
   };
 }
 
-export interface Migration {
+interface Migration {
   /** `iptables-restore --noflush` input for the variant in use ('' when nothing is moved). */
   readonly activeInput: string;
   /** `iptables-restore` input (without --noflush) that empties the other variant's tables. */
@@ -62,7 +63,7 @@ export interface Migration {
 }
 
 /** How to move `other`'s contents into `active`; null when `other` holds nothing. */
-export function planMigration(active: Ruleset, other: Ruleset, own: Ownership): Migration | null {
+function planMigration(active: Ruleset, other: Ruleset, own: Ownership): Migration | null {
   const activeSections: string[] = [];
   const otherSections: string[] = [];
   const moved: string[] = [];
@@ -110,7 +111,8 @@ function migrateTable(table: TableState, into: TableState | undefined, own: Owne
   for (const chain of table.chains) {
     const rules = chain.rules.map(canonicalRule);
     const there = present(chain.name);
-    const fresh = (rule: string): boolean => !(there ?? []).includes(rule);
+    const have = new Set(there);
+    const fresh = (rule: string): boolean => !have.has(rule);
     if (isBuiltinChain(table.name, chain.name)) {
       const policy = into?.chains.find((c) => c.name === chain.name)?.policy ?? 'ACCEPT';
       if (chain.policy !== null && chain.policy !== 'ACCEPT' && policy === 'ACCEPT') {
@@ -129,9 +131,11 @@ function migrateTable(table: TableState, into: TableState | undefined, own: Owne
       continue;
     }
     if (there === undefined) declare.push(`:${chain.name} - [0:0]`);
-    const carried = kind === 'seed' ? rules.filter((r) => r !== SEED_RETURN) : rules;
-    for (const rule of rules) if (!carried.includes(rule) || !fresh(rule)) drop(chain.name, rule);
-    const toMove = carried.filter(fresh);
+    const toMove: string[] = [];
+    for (const rule of rules) {
+      if ((kind === 'seed' && rule === SEED_RETURN) || !fresh(rule)) drop(chain.name, rule);
+      else toMove.push(rule);
+    }
     // A seed chain ends in its RETURN: the user's rules go before it.
     const returnAt = kind === 'seed' && there !== undefined && there.at(-1) === SEED_RETURN ? there.length : null;
     toMove.forEach((rule, k) => move(chain.name, rule, returnAt === null ? ruleLine('-A', chain.name, rule) : ruleLine('-I', `${chain.name} ${returnAt + k}`, rule)));
@@ -170,7 +174,7 @@ export function checkSplit(s: HostSnapshot, e: Expectations): CheckResult {
         subject: from,
         severity: 'error',
         summary: `${from} holds ${holds.join(', ')} besides ${to}, which ${e.manager} uses: the kernel runs both rulesets, so a rule there can drop or rewrite container traffic while \`iptables -L\` does not show it.`,
-        fix: `Move what is not ${e.manager}'s into ${to} (${plural(m.moved.length, 'rule')}, appended to the same chains${m.policies.length > 0 ? ', stricter policies kept' : ''}), leave out ${plural(m.dropped.length, 'stale or duplicate rule')}, then empty ${from}'s tables so that one ruleset decides. Review the moved rules afterwards with iptables-save.`,
+        fix: `Move what is not ${e.manager}'s into ${to} (${plural(m.moved.length, 'rule')}, appended to the same chains${m.policies.length > 0 ? ', stricter policies kept' : ''}), ${m.dropped.length > 0 ? `leave out ${plural(m.dropped.length, 'stale or duplicate rule')}, ` : ''}then empty ${from}'s tables so that one ruleset decides. Review the moved rules afterwards with iptables-save.`,
         fixable: true,
         detail: detail.length > DETAIL_LINES ? [...detail.slice(0, DETAIL_LINES), `... and ${detail.length - DETAIL_LINES} more`] : detail,
       },

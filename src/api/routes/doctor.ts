@@ -22,7 +22,10 @@ function berthdPorts(engine: Engine, host: DoctorHost): DoctorPorts {
       desired: engine.desiredRules(),
     });
   return {
-    read: () => readConsistent(() => host.observe(), expect),
+    async read() {
+      const { snapshot, state } = await readConsistent(() => host.observe(), expect);
+      return { snapshot, expected: state };
+    },
     async apply(action) {
       if (action.kind === 'restore-rules') await engine.repairRules('berth doctor --fix');
       else await host.apply(action);

@@ -18,7 +18,10 @@ import { API_VERSION, BERTH_VERSION, compareApiVersions, MIN_API_VERSION } from 
 export interface ApiServerOptions {
   /** Path of the unix socket to listen on. */
   readonly socketPath: string;
-  /** Group (by name, from /etc/group) that owns the socket; mode is 0660 either way. */
+  /**
+   * Group (by name, from /etc/group) that owns the socket; mode is 0660 either way.
+   * Unset: "docker" if that group exists, else root's group (dockerd's default).
+   */
   readonly group?: string;
   readonly log?: ApiLog;
 }
@@ -30,6 +33,8 @@ export interface ApiServer {
 
 /** Every route table the API serves, in match order. */
 export const ROUTE_TABLES = [systemRoutes, networkRoutes, containerRoutes, berthRoutes, firewallRoutes, doctorRoutes] as const;
+
+const DEFAULT_SOCKET_GROUP = 'docker';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)?$/;
 
@@ -43,6 +48,15 @@ export function lookupGroupId(name: string, groupFile?: string): number {
     if (gname === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
   }
   throw notFound(`group ${name} not found in /etc/group`);
+}
+
+/** The socket's group when none is configured: "docker" if it exists (as dockerd does), else none. */
+function defaultGroupId(): number | undefined {
+  try {
+    return lookupGroupId(DEFAULT_SOCKET_GROUP);
+  } catch {
+    return undefined;
+  }
 }
 
 function commonHeaders(): Record<string, string> {
@@ -153,7 +167,7 @@ export function createApiServer(engine: Engine, opts: ApiServerOptions): ApiServ
     async listen() {
       if (server) throw conflict('API server is already listening');
       const path = opts.socketPath;
-      const gid = opts.group !== undefined ? lookupGroupId(opts.group) : undefined;
+      const gid = opts.group !== undefined ? lookupGroupId(opts.group) : defaultGroupId();
       let existing: ReturnType<typeof lstatSync> | undefined;
       try {
         existing = lstatSync(path);

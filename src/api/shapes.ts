@@ -369,7 +369,8 @@ function containerNetworks(
     if (!n) return;
     const s = emptyEndpointSettings(n.id);
     if (ipv4) s.IPAMConfig = { IPv4Address: ipv4 };
-    if (!summary && n.driver === 'bridge' && !n.bridge?.isDefault) s.Aliases = [shortId(c.id), ...aliases];
+    // dockerd lists the aliases asked for, then the short id it adds itself.
+    if (!summary && n.driver === 'bridge' && !n.bridge?.isDefault) s.Aliases = [...aliases, shortId(c.id)];
     const e = running ? eps.find((x) => x.networkId === n.id) : undefined;
     if (e) {
       s.EndpointID = e.id;
@@ -656,10 +657,14 @@ export function containerInspect(c: ContainerRecord, snap: ShapeSnapshot, logPat
 /** An engine event in Docker's events.Message shape. */
 export function eventMessage(e: EngineEvent): DockerEvent {
   const time = Math.floor(e.time);
+  // dockerd's container events always name the image; Go writes map keys sorted.
+  const attrs: Record<string, string> = e.type === 'container' ? { image: HOST_IMAGE, ...e.attributes } : { ...e.attributes };
+  const sorted: Record<string, string> = {};
+  for (const k of Object.keys(attrs).sort()) sorted[k] = attrs[k] as string;
   const out: DockerEvent = {
     Type: e.type,
     Action: e.action,
-    Actor: { ID: e.id, Attributes: { ...e.attributes } },
+    Actor: { ID: e.id, Attributes: sorted },
     scope: 'local',
     time,
     timeNano: Math.round(e.time * 1e9),

@@ -1,6 +1,7 @@
 // /_ping, /version, /info and the /events stream.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, hostname, machine, release, totalmem } from 'node:os';
-import type { EngineEvent } from '../../engine/types.js';
+import type { Engine, EngineEvent } from '../../engine/types.js';
 import { invalid } from '../../model/errors.js';
 import { parseFilters, type Filters } from '../filters.js';
 import { json, type Route } from '../http.js';
@@ -31,6 +32,114 @@ export function versionBody(): Record<string, unknown> {
     Arch: goArch(),
     KernelVersion: release(),
     BuildTime: '',
+  };
+}
+
+/** Open /events streams, daemon-wide (Info.NEventsListener). */
+let eventListeners = 0;
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 0/1 sysctl of berthd's own namespace, false when absent. */
+function sysctlOn(path: string): boolean {
+  return readText(path)?.trim() === '1';
+}
+
+/** PRETTY_NAME and VERSION_ID of /etc/os-release, as dockerd reports them. */
+function osRelease(): { name: string; version: string } {
+  const text = readText('/etc/os-release') ?? readText('/usr/lib/os-release') ?? '';
+  const field = (k: string): string => {
+    const m = new RegExp(`^${k}=(.*)$`, 'm').exec(text);
+    return (m?.[1] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2');
+  };
+  return { name: field('PRETTY_NAME') || 'linux', version: field('VERSION_ID') };
+}
+
+function countFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * GET /info with every field dockerd 20.10 sends, valued for what berth is: no images,
+ * no OCI runtime, no cgroup limits, no swarm, no registry. The engine's own keys
+ * (counts, IPTables, DataRoot...) are merged over it by the route.
+ */
+export function infoBody(engine: Engine): Record<string, unknown> {
+  const containers = engine.listContainers(true);
+  const running = containers.filter((c) => c.state.status === 'running').length;
+  const config = engine.daemonConfig();
+  const os = osRelease();
+  const noCommit = { ID: '', Expected: '' };
+  return {
+    ID: '',
+    Containers: containers.length,
+    ContainersRunning: running,
+    ContainersPaused: 0,
+    ContainersStopped: containers.length - running,
+    Images: 0,
+    Driver: '',
+    DriverStatus: null,
+    Plugins: { Volume: [], Network: ['bridge', 'host', 'null'], Authorization: null, Log: [] },
+    MemoryLimit: false,
+    SwapLimit: false,
+    KernelMemory: false,
+    KernelMemoryTCP: false,
+    CpuCfsPeriod: false,
+    CpuCfsQuota: false,
+    CPUShares: false,
+    CPUSet: false,
+    PidsLimit: false,
+    IPv4Forwarding: sysctlOn('/proc/sys/net/ipv4/ip_forward'),
+    BridgeNfIptables: sysctlOn('/proc/sys/net/bridge/bridge-nf-call-iptables'),
+    BridgeNfIp6tables: sysctlOn('/proc/sys/net/bridge/bridge-nf-call-ip6tables'),
+    Debug: process.env['BERTH_DEBUG'] === '1',
+    NFd: countFds(),
+    OomKillDisable: false,
+    NGoroutines: 0, // no goroutines in node; the field is kept for clients that read it
+    SystemTime: new Date().toISOString(),
+    LoggingDriver: 'json-file',
+    CgroupDriver: 'none', // sandboxes are host processes: berth manages no cgroups
+    CgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+    NEventsListener: eventListeners,
+    KernelVersion: release(),
+    OperatingSystem: os.name,
+    OSVersion: os.version,
+    OSType: 'linux',
+    Architecture: machine(),
+    IndexServerAddress: '',
+    RegistryConfig: null,
+    NCPU: cpus().length,
+    MemTotal: totalmem(),
+    GenericResources: null,
+    DockerRootDir: config.dataRoot,
+    HttpProxy: '',
+    HttpsProxy: '',
+    NoProxy: '',
+    Name: hostname(),
+    Labels: [],
+    ExperimentalBuild: false,
+    ServerVersion: BERTH_VERSION,
+    Runtimes: {},
+    DefaultRuntime: '',
+    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    LiveRestoreEnabled: config.liveRestore,
+    Isolation: '',
+    InitBinary: '',
+    ContainerdCommit: noCommit,
+    RuncCommit: noCommit,
+    InitCommit: noCommit,
+    SecurityOptions: [],
+    Warnings: null,
   };
 }
 
@@ -73,30 +182,7 @@ export const systemRoutes: readonly Route[] = [
   {
     method: 'GET',
     path: '/info',
-    handler: async ({ engine }) => {
-      const containers = engine.listContainers(true);
-      const running = containers.filter((c) => c.state.status === 'running').length;
-      const base: Record<string, unknown> = {
-        ID: '',
-        Containers: containers.length,
-        ContainersRunning: running,
-        ContainersPaused: 0,
-        ContainersStopped: containers.length - running,
-        Images: 0,
-        Driver: '',
-        Plugins: { Volume: [], Network: ['bridge', 'host', 'null'], Authorization: null, Log: [] },
-        KernelVersion: release(),
-        OperatingSystem: 'linux',
-        OSType: 'linux',
-        Architecture: machine(),
-        NCPU: cpus().length,
-        MemTotal: totalmem(),
-        Name: hostname(),
-        ServerVersion: BERTH_VERSION,
-        Warnings: [],
-      };
-      return json(200, { ...base, ...engine.info() });
-    },
+    handler: async ({ engine }) => json(200, { ...infoBody(engine), ...engine.info() }),
   },
   {
     method: 'GET',
@@ -108,22 +194,27 @@ export const systemRoutes: readonly Route[] = [
       const until = parseUnixTime(query.get('until'), 'until');
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.flushHeaders();
-      await new Promise<void>((resolve) => {
-        let timer: NodeJS.Timeout | undefined;
-        const finish = () => {
-          unsubscribe();
-          if (timer) clearTimeout(timer);
-          signal.removeEventListener('abort', finish);
-          resolve();
-        };
-        const unsubscribe = engine.onEvent((e) => {
-          if (!eventMatches(filters, e)) return;
-          res.write(JSON.stringify(eventMessage(e)) + '\n');
+      eventListeners++;
+      try {
+        await new Promise<void>((resolve) => {
+          let timer: NodeJS.Timeout | undefined;
+          const finish = () => {
+            unsubscribe();
+            if (timer) clearTimeout(timer);
+            signal.removeEventListener('abort', finish);
+            resolve();
+          };
+          const unsubscribe = engine.onEvent((e) => {
+            if (!eventMatches(filters, e)) return;
+            res.write(JSON.stringify(eventMessage(e)) + '\n');
+          });
+          signal.addEventListener('abort', finish);
+          if (signal.aborted) finish();
+          if (until !== undefined) timer = setTimeout(finish, Math.max(0, until - Date.now()));
         });
-        signal.addEventListener('abort', finish);
-        if (signal.aborted) finish();
-        if (until !== undefined) timer = setTimeout(finish, Math.max(0, until - Date.now()));
-      });
+      } finally {
+        eventListeners--;
+      }
       res.end();
       return undefined;
     },

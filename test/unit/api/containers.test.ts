@@ -347,6 +347,8 @@ describe('containers API', () => {
     assert.equal((netEvent?.['timeNano'] as number) / 1e9, netEvent?.['time']);
     assert.deepEqual(Object.keys(ctrEvent ?? {}), ['status', 'id', 'from', 'Type', 'Action', 'Actor', 'scope', 'time', 'timeNano']);
     assert.equal(ctrEvent?.['status'], 'create');
+    // As dockerd: container events name the image; attributes come in Go's sorted key order.
+    assert.deepEqual(Object.keys((ctrEvent?.['Actor'] as { Attributes: object }).Attributes), ['image', 'name']);
     await nets.waitFor((t) => t.includes('"create"'));
     assert.equal(nets.text().trim().split('\n').length, 1);
     all.close();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { parseUntil } from '../../../src/api/routes/networks.js';
 import { call, useHarness } from './harness.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/golden/dockerd/inspect/', import.meta.url));
@@ -136,7 +137,7 @@ describe('networks API', () => {
   it('bad filters are 400 with Docker’s messages', async () => {
     const get = (q: string) => call(h.socketPath, 'GET', `/networks?filters=${encodeURIComponent(q)}`);
     assert.deepEqual((await get('{"colour":{"x":true}}')).json(), { message: "Invalid filter 'colour'" });
-    assert.deepEqual((await get('{"type":{"weird":true}}')).json(), { message: "Invalid filter: 'type'='weird'" });
+    assert.deepEqual((await get('{"type":{"weird":true}}')).json(), { message: "invalid filter: 'type'='weird'" });
     assert.deepEqual((await get('{"dangling":{"maybe":true}}')).json(), {
       message: 'invalid value for filter \'dangling\', must be "true" (or "1"), or "false" (or "0")',
     });
@@ -237,6 +238,68 @@ describe('networks API', () => {
     assert.deepEqual(r.json(), { NetworksDeleted: ['p1', 'p2'] });
     const none = await call(h.socketPath, 'POST', '/networks/prune');
     assert.deepEqual(none.json(), { NetworksDeleted: null });
+  });
+
+  it('POST /networks/prune with label, label! and until filters (dockerd’s rules)', async () => {
+    await create({ Name: 'keep1', Labels: { keep: '1' } });
+    await create({ Name: 'keep2', Labels: { keep: '2' } });
+    await create({ Name: 'other', Labels: { other: '' } });
+    await create({ Name: 'bare' });
+    const prune = (f: object) => call(h.socketPath, 'POST', `/networks/prune?filters=${encodeURIComponent(JSON.stringify(f))}`);
+    assert.deepEqual((await prune({ label: { 'keep=1': true } })).json(), { NetworksDeleted: ['keep1'] });
+    assert.deepEqual((await prune({ until: { '2000-01-01T00:00:00Z': true } })).json(), { NetworksDeleted: null });
+    assert.deepEqual((await prune({ until: { '1h': true } })).json(), { NetworksDeleted: null });
+    assert.deepEqual((await prune({ 'label!': { other: true } })).json(), { NetworksDeleted: ['keep2', 'bare'] });
+    const bad = await prune({ until: { zz: true } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json(), { message: 'failed to parse value as time or duration: "zz"' });
+    assert.equal((await prune({ until: { '1h': true, '2h': true } })).status, 400);
+    assert.deepEqual((await prune({ until: { '-1h': true }, label: { other: true } })).json(), { NetworksDeleted: ['other'] });
+  });
+
+  it('parseUntil reads Go durations, unix timestamps and RFC 3339 times', () => {
+    const now = Date.parse('2024-05-01T12:00:00Z');
+    assert.equal(parseUntil('1h30m', now), now - 90 * 60_000);
+    assert.equal(parseUntil('1.5s', now), now - 1500);
+    assert.equal(parseUntil('-10m', now), now + 600_000);
+    assert.equal(parseUntil('1700000000', now), 1_700_000_000_000);
+    assert.equal(parseUntil('1700000000.25', now), 1_700_000_000_250);
+    assert.equal(parseUntil('2024-01-02T03:04:05Z', now), Date.parse('2024-01-02T03:04:05Z'));
+    assert.throws(() => parseUntil('yesterday', now), /failed to parse value as time or duration: "yesterday"/);
+  });
+
+  it('duplicate names are 409 whatever CheckDuplicate says; swarm scope and plugin IPAM drivers answer as dockerd', async () => {
+    assert.equal((await create({ Name: 'twice' })).status, 201);
+    const again = await create({ Name: 'twice', CheckDuplicate: false });
+    assert.deepEqual([again.status, again.json()], [409, { message: 'network with name twice already exists' }]);
+    const swarm = await create({ Name: 'sw', Scope: 'swarm' });
+    assert.deepEqual([swarm.status, swarm.json()], [403, { message: 'cannot create a swarm scoped network when swarm is not active' }]);
+    const ipam = await create({ Name: 'ip', IPAM: { Driver: 'weird' } });
+    assert.deepEqual([ipam.status, ipam.json()], [404, { message: 'plugin "weird" not found' }]);
+  });
+
+  it('connect/disconnect check like dockerd first: container, network, network modes, static address', async () => {
+    await create({ Name: 'modes' });
+    const host = await h.engine.createContainer({ name: 'h1', cmd: ['sleep', '1'], networkMode: 'host' });
+    const none = await h.engine.createContainer({ name: 'n1', cmd: ['sleep', '1'], networkMode: 'none' });
+    const br = await h.engine.createContainer({ name: 'b1', cmd: ['sleep', '1'] });
+    const connect = (net: string, body: object) => call(h.socketPath, 'POST', `/networks/${net}/connect`, body);
+    const answer = async (r: Promise<{ status: number; json(): unknown }>) => {
+      const x = await r;
+      return [x.status, (x.json() as { message: string }).message];
+    };
+    assert.deepEqual(await answer(connect('nosuch', { Container: 'nosuch' })), [404, 'No such container: nosuch']);
+    assert.deepEqual(await answer(connect('modes', {})), [400, 'invalid name or ID supplied: ""']);
+    assert.deepEqual(await answer(connect('modes', { Container: 'h1' })), [400, 'container sharing network namespace with another container or host cannot be connected to any other network']);
+    assert.deepEqual(await answer(connect('host', { Container: 'h1' })), [403, 'endpoint with name h1 already exists in network host']);
+    assert.deepEqual(await answer(connect('modes', { Container: 'n1' })), [400, 'container cannot be connected to multiple networks with one of the networks in private (none) mode']);
+    assert.deepEqual(await answer(connect('host', { Container: 'b1' })), [400, 'container cannot be disconnected from host network or connected to host network']);
+    assert.deepEqual(await answer(connect('none', { Container: 'b1' })), [400, 'container cannot be connected to multiple networks with one of the networks in private (none) mode']);
+    assert.deepEqual(await answer(connect('modes', { Container: 'b1', EndpointConfig: { IPAMConfig: { IPv4Address: '172.30.0.9' } } })), [400, 'user specified IP address is supported only when connecting to networks with user configured subnets']);
+    const disc = (net: string, ctr: string) => answer(call(h.socketPath, 'POST', `/networks/${net}/disconnect`, { Container: ctr }));
+    assert.deepEqual(await disc('host', 'h1'), [400, 'container cannot be disconnected from host network or connected to host network']);
+    assert.deepEqual(await disc('modes', 'h1'), [403, `container ${host.container.id} is not connected to network modes`]);
+    for (const c of [host, none, br]) await h.engine.removeContainer(c.container.id, true);
   });
 
   it('a GET on a name that looks like a sub-route still inspects that network', async () => {

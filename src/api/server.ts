@@ -13,6 +13,7 @@ import { doctorRoutes } from './routes/doctor.js';
 import { firewallRoutes } from './routes/firewall.js';
 import { networkRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
+import { traceRoutes } from './routes/trace.js';
 import { API_VERSION, BERTH_VERSION, compareApiVersions, MIN_API_VERSION } from './version.js';
 
 export interface ApiServerOptions {
@@ -32,7 +33,7 @@ export interface ApiServer {
 }
 
 /** Every route table the API serves, in match order. */
-export const ROUTE_TABLES = [systemRoutes, networkRoutes, containerRoutes, berthRoutes, firewallRoutes, doctorRoutes] as const;
+export const ROUTE_TABLES = [systemRoutes, networkRoutes, containerRoutes, berthRoutes, firewallRoutes, doctorRoutes, traceRoutes] as const;
 
 const DEFAULT_SOCKET_GROUP = 'docker';
 

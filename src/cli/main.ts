@@ -22,6 +22,7 @@ import { rules } from './commands/rules.js';
 import { run } from './commands/run.js';
 import { start } from './commands/start.js';
 import { stop } from './commands/stop.js';
+import { trace } from './commands/trace.js';
 import { version } from './commands/version.js';
 
 /**
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Entry[] = [
   run,
   start,
   stop,
+  trace,
   version,
 ];
 

@@ -30,7 +30,7 @@ function routeCidr(dst: string): Cidr | null {
 }
 
 /** Longest-prefix match; the lowest metric wins among equal prefixes, then table order. */
-export function lookupRoute(routes: readonly RouteEntry[], dst: Ipv4): RouteEntry | null {
+function lookupRoute(routes: readonly RouteEntry[], dst: Ipv4): RouteEntry | null {
   let best: { route: RouteEntry; prefix: number; metric: number } | null = null;
   for (const route of routes) {
     const cidr = routeCidr(route.dst);
@@ -75,18 +75,23 @@ export function decideRoute(net: NetView, dst: Ipv4): RouteDecision {
 }
 
 /**
- * The source address a socket gets for this route: the route's preferred source,
- * else an address of the outgoing device in the next hop's subnet, else its first.
+ * inet_select_addr(): an address of `dev` in the next hop's subnet, else its first.
+ * MASQUERADE takes this one (it ignores the route's preferred source).
  */
-export function selectSource(net: NetView, decision: Extract<RouteDecision, { kind: 'unicast' }>): Ipv4 | null {
-  if (decision.route.prefsrc !== undefined) return tryParseIpv4(decision.route.prefsrc);
-  const onDev = net.addresses.filter((a) => a.ifname === decision.dev);
+export function interfaceAddress(net: NetView, dev: string, nextHop: Ipv4): Ipv4 | null {
+  const onDev = net.addresses.filter((a) => a.ifname === dev);
   const inSubnet = onDev.find((a) => {
     const ip = tryParseIpv4(a.address);
-    return ip !== null && cidrContains({ addr: ip, prefix: a.prefixLength }, decision.nextHop);
+    return ip !== null && cidrContains({ addr: ip, prefix: a.prefixLength }, nextHop);
   });
   const chosen = inSubnet ?? onDev[0];
   return chosen === undefined ? null : tryParseIpv4(chosen.address);
+}
+
+/** The source address a socket gets for this route: the route's preferred source, else the interface's. */
+export function selectSource(net: NetView, decision: Extract<RouteDecision, { kind: 'unicast' }>): Ipv4 | null {
+  if (decision.route.prefsrc !== undefined) return tryParseIpv4(decision.route.prefsrc);
+  return interfaceAddress(net, decision.dev, decision.nextHop);
 }
 
 /** `172.18.0.0/16 dev br-1 (src 172.18.0.1)` / `default via 10.0.0.1 dev eth0`. */

@@ -39,7 +39,7 @@ function startsSomethingElse(token: string): boolean {
   return MATCH_FLAGS.has(token) || JUMP_FLAGS.has(token) || GOTO_FLAGS.has(token) || Object.hasOwn(CORE_FLAGS, token);
 }
 
-export function optionText(opt: MatchOption): string {
+function optionText(opt: MatchOption): string {
   return [...(opt.negated ? ['!'] : []), opt.flag, ...opt.values].join(' ');
 }
 
@@ -48,22 +48,20 @@ export function optionText(opt: MatchOption): string {
  * arity's worth of tokens (so a comment may look like a flag); unknown ones take
  * tokens up to the next `--flag`, `!` or the start of another match or target.
  */
-export function readOptions(tokens: readonly string[], start: number, arity: Readonly<Record<string, number>>): { options: MatchOption[]; next: number } {
+function readOptions(tokens: readonly string[], start: number, arity: Readonly<Record<string, number>>): { options: MatchOption[]; next: number } {
   const options: MatchOption[] = [];
   let i = start;
   while (i < tokens.length) {
     const negated = tokens[i] === '!';
     const flag = tokens[negated ? i + 1 : i];
     if (flag === undefined || !flag.startsWith('--') || (startsSomethingElse(flag) && !Object.hasOwn(arity, flag))) break;
-    let j = (negated ? i + 2 : i + 1);
+    const first = negated ? i + 2 : i + 1;
     const n = arity[flag];
-    if (n !== undefined) {
-      j = Math.min(tokens.length, j + n);
-    } else {
-      while (j < tokens.length && !(tokens[j] as string).startsWith('--') && tokens[j] !== '!' && !startsSomethingElse(tokens[j] as string)) j++;
-    }
-    options.push({ flag, negated, values: tokens.slice((negated ? i + 2 : i + 1), j) });
-    i = j;
+    let end = first;
+    if (n !== undefined) end = Math.min(tokens.length, first + n);
+    else while (end < tokens.length && !(tokens[end] as string).startsWith('--') && tokens[end] !== '!' && !startsSomethingElse(tokens[end] as string)) end++;
+    options.push({ flag, negated, values: tokens.slice(first, end) });
+    i = end;
   }
   return { options, next: i };
 }

@@ -28,11 +28,19 @@ export interface NetView {
   readonly localRoutes: readonly RouteEntry[];
 }
 
+/** net.ipv4.conf.IFACE settings that decide what routing refuses before any rule. */
+export interface InterfaceConf {
+  readonly rpFilter: number;
+  readonly routeLocalnet: boolean;
+}
+
 export interface HostView extends NetView {
   /** The live rules (iptables-save), not berth's idea of them. */
   readonly ruleset: Ruleset;
   /** net.ipv4.ip_forward */
   readonly ipForward: boolean;
+  /** By interface name, and `all`; a missing one counts as 0/off. */
+  readonly interfaceConf: Readonly<Record<string, InterfaceConf>>;
   /** Bridges whose bridged traffic passes iptables (br_netfilter: the sysctl or the bridge's own nf_call_iptables). */
   readonly iptablesBridges: readonly string[];
   /** Things in the kernel the tracer cannot evaluate (foreign nftables tables, policy routing...): results are uncertain. */
@@ -43,8 +51,10 @@ export interface SandboxView {
   readonly name: string;
   /** Its own namespace's addresses and routes (berth puts no rules there). */
   readonly net: NetView;
-  /** Which host bridge each of its interfaces is plugged into. */
-  readonly links: readonly { readonly ifname: string; readonly bridge: string }[];
+  /** Which host bridge each of its interfaces is plugged into, and whether that bridge port is in hairpin mode. */
+  readonly links: readonly { readonly ifname: string; readonly bridge: string; readonly hairpin: boolean }[];
+  /** Firewall tables found in its namespace (berth puts none there): not evaluated, so uncertain. */
+  readonly firewall: readonly string[];
 }
 
 /** A host port something listens on (berth's userland proxy), for the explanation of local delivery. */
@@ -59,5 +69,7 @@ export interface LocalService {
 export interface World {
   readonly host: HostView;
   readonly sandboxes: readonly SandboxView[];
+  /** The bridges berth manages: an address there that no sandbox holds has nobody to answer. */
+  readonly bridges: readonly string[];
   readonly localServices: readonly LocalService[];
 }

@@ -22,7 +22,7 @@ export const CORE_FLAGS: Readonly<Record<string, string>> = {
 };
 
 /** `10.0.0.0/8`, `10.0.0.0/255.0.0.0` (any mask), or a bare address (/32). */
-export function parseAddressMask(text: string): readonly [number, number] | null {
+function parseAddressMask(text: string): readonly [number, number] | null {
   const [ip = '', mask] = text.split('/');
   const addr = tryParseIpv4(ip);
   if (addr === null) return null;
@@ -40,7 +40,7 @@ function addressTest(text: string, field: 'src' | 'dst'): Test {
 }
 
 /** The kernel's interface match: exact, or a prefix when the name ends in `+`. */
-export function interfaceMatches(pattern: string, name: string | null): boolean {
+function interfaceMatches(pattern: string, name: string | null): boolean {
   if (name === null) return false;
   return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
 }

@@ -24,7 +24,7 @@ export function portIn(port: number | null, ranges: readonly PortRange[], which:
   return ranges.some((r) => port >= r.from && port <= r.to);
 }
 
-export function portTest(opt: MatchOption, which: 'sport' | 'dport'): Test {
+function portTest(opt: MatchOption, which: 'sport' | 'dport'): Test {
   const range = parsePortRange(opt.values[0] ?? '');
   if (range === null) return unsupported(`port ${opt.values[0] ?? ''}`);
   return (ctx) => portIn(which === 'sport' ? ctx.packet.sport : ctx.packet.dport, [range], which === 'sport' ? 'source' : 'destination');

@@ -469,6 +469,7 @@ export class BerthEngine implements Engine {
       mac: endpoint.macAddress,
       // Like dockerd: the primary endpoint routes through its gateway, except on an internal network.
       gateway: primary && !n.internal ? n.ipam[0]!.gateway : null,
+      hairpin: !this.deps.config.userlandProxy,
     });
     return endpoint;
   }

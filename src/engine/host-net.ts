@@ -16,6 +16,8 @@ export interface AttachSpec {
   readonly address: string; // with prefix, e.g. 172.18.0.2/16
   readonly mac: string;
   readonly gateway: string | null; // default route via this address (primary endpoint only)
+  /** Hairpin mode on the bridge port: dockerd's with the userland proxy off, so a sandbox reaches its own published port. */
+  readonly hairpin: boolean;
 }
 
 export interface HostNet {

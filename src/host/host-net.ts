@@ -88,6 +88,7 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
         mac: spec.mac,
         addresses: [spec.address],
         ...(spec.gateway !== null ? { gateway: spec.gateway } : {}),
+        ...(spec.hairpin ? { hairpin: true } : {}),
         loopbackUp: false, // createSandbox did it
       });
       // Leave nothing behind: the veth pair goes with its host side. Never delete

@@ -17,7 +17,7 @@ export interface AttachSpec {
   readonly mac: string;
   readonly gateway: string | null; // default route via this address (primary endpoint only)
   /** Hairpin mode on the bridge port: dockerd's with the userland proxy off, so a sandbox reaches its own published port. */
-  readonly hairpin: boolean;
+  readonly hairpin?: boolean;
 }
 
 export interface HostNet {

@@ -60,7 +60,7 @@ export function maxUsage(a: Usage, b: Usage): Usage {
 }
 
 /** Samples usage(ns) every `intervalMs` until stopped; stop() resolves with the peak. */
-export function startPeakSampler(ns: string, intervalMs = 200): { stop(): Promise<Usage> } {
+export function startPeakSampler(ns: string, intervalMs: number): { stop(): Promise<Usage> } {
   let peak: Usage = { rssBytes: 0, processes: 0 };
   let running = true;
   const loop = (async () => {

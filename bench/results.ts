@@ -55,6 +55,8 @@ export interface BenchReport {
   readonly command: string;
   readonly startedAt: Date;
   readonly durationMs: number;
+  /** The machine's load averages (1, 5, 15 min) when the run started and ended: other work shares it. */
+  readonly load: { readonly start: readonly number[]; readonly end: readonly number[] };
   readonly systems: readonly SystemName[];
   readonly reps: number;
   readonly timings: readonly TimingRow[];

@@ -35,6 +35,11 @@ export function formatRatio(r: number): string {
   return text;
 }
 
+/** "0.25×", "1.00×": a factor between two figures. */
+export function formatFactor(x: number): string {
+  return `${sig3(x)}×`;
+}
+
 /** Bytes in KiB, MiB or GiB with three significant digits. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

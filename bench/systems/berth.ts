@@ -1,16 +1,39 @@
 // berth: berthd in its host namespace (test/helpers' BerthHost, with the ext
-// neighbour the datapath benchmark connects from), driven through the `berth` CLI
-// as a user would drive it.
+// neighbour the datapath benchmark connects from), driven either through the
+// `berth` CLI as a user would (one node process per command, like one docker
+// process per command for dockerd), or through berthd's API socket from this
+// process, which shows what berthd itself takes.
 import { BerthHost } from '../../test/helpers/berthd.js';
-import { publishFlags, type PortSet } from '../ports.js';
+import { BerthClient } from '../../src/cli/client.js';
+import { portList, publishFlags, type PortSet } from '../ports.js';
 import type { NetworkOps, System } from './system.js';
 
+const COMMAND = ['sleep', '3600'];
+
+/** The Engine API create body for a sandbox publishing `ports` (the docker CLI too sends ranges as single ports). */
+function createBody(ports: PortSet): Record<string, unknown> {
+  const keys = portList(ports).map((p) => [`${p}/tcp`, p] as const);
+  return {
+    Cmd: COMMAND,
+    ExposedPorts: Object.fromEntries(keys.map(([k]) => [k, {}])),
+    HostConfig: { PortBindings: Object.fromEntries(keys.map(([k, p]) => [k, [{ HostIp: '', HostPort: String(p) }]])) },
+  };
+}
+
 export class BerthSystem implements System {
-  readonly name = 'berth';
+  readonly name: 'berth' | 'berth-api';
   readonly host = new BerthHost();
+
+  constructor(private readonly via: 'cli' | 'api') {
+    this.name = via === 'cli' ? 'berth' : 'berth-api';
+  }
 
   get hostNs(): string {
     return this.host.host;
+  }
+
+  private get client(): BerthClient {
+    return new BerthClient(`unix://${this.host.socket}`);
   }
 
   async start(): Promise<void> {
@@ -18,16 +41,28 @@ export class BerthSystem implements System {
   }
 
   async addSandbox(name: string, ports: PortSet): Promise<void> {
-    await this.host.ok(['run', '-d', '--name', name, ...publishFlags(ports), '--', 'sleep', '3600']);
+    if (this.via === 'cli') {
+      await this.host.ok(['run', '-d', '--name', name, ...publishFlags(ports), '--', ...COMMAND]);
+      return;
+    }
+    const { Id } = await this.client.containerCreate(name, createBody(ports));
+    await this.client.containerStart(Id);
   }
 
   async removeSandbox(name: string): Promise<void> {
-    await this.host.ok(['rm', '-f', name]);
+    if (this.via === 'cli') await this.host.ok(['rm', '-f', name]);
+    else await this.client.containerRemove(name, true);
   }
 
   readonly networks: NetworkOps = {
-    create: async (name) => void (await this.host.ok(['network', 'create', name])),
-    remove: async (name) => void (await this.host.ok(['network', 'rm', name])),
+    create: async (name) => {
+      if (this.via === 'cli') await this.host.ok(['network', 'create', name]);
+      else await this.client.networkCreate({ Name: name, Driver: 'bridge' });
+    },
+    remove: async (name) => {
+      if (this.via === 'cli') await this.host.ok(['network', 'rm', name]);
+      else await this.client.networkRemove(name);
+    },
   };
 
   iptablesSave(): Promise<string> {

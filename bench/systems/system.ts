@@ -3,11 +3,12 @@
 // (daemon, bridge, rules, proxies) and every sandbox gets a namespace besides.
 import type { PortSet } from '../ports.js';
 
-export const SYSTEM_NAMES = ['berth', 'dockerd', 'netavark', 'cni'] as const;
+export const SYSTEM_NAMES = ['berth', 'berth-api', 'dockerd', 'netavark', 'cni'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 export const SYSTEM_TITLES: Readonly<Record<SystemName, string>> = {
   berth: 'berth',
+  'berth-api': 'berth, API only',
   dockerd: 'dockerd 20.10',
   netavark: 'netavark 1.4',
   cni: 'CNI bridge+portmap 1.1.1',

@@ -8,8 +8,12 @@ import { asBerthError, invalid } from '../model/errors.js';
 import { exec } from '../host/exec.js';
 import { kernelHostNet } from '../host/host-net.js';
 import { Firewall, iptablesBackend } from '../engine/firewall.js';
+import { NftFirewall, nftBackend } from '../engine/nft-firewall.js';
+import { iptablesProgrammer, type RuleProgrammer } from '../engine/rule-programmer.js';
+import { retireOtherBackend } from '../engine/backend-switch.js';
 import { sqliteStore } from '../engine/sqlite-store.js';
 import { unionDesired } from '../render/union.js';
+import type { DesiredRules } from '../render/ir.js';
 import { BerthEngine } from '../engine/engine.js';
 import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, recordedExitCode } from '../engine/processes.js';
 import { createApiServer } from '../api/server.js';
@@ -52,6 +56,12 @@ function claimPidfile(path: string): void {
   writeFileSync(path, `${process.pid}\n`);
 }
 
+/** The firewall backend the configuration names; iptables knows which rules it applied before. */
+function ruleProgrammer(config: DaemonConfig, previouslyApplied: DesiredRules | null): RuleProgrammer {
+  if (config.firewallBackend === 'nftables') return new NftFirewall(nftBackend(exec));
+  return iptablesProgrammer(new Firewall(iptablesBackend(exec), previouslyApplied));
+}
+
 async function main(): Promise<number> {
   const config = loadConfig(process.argv.slice(2));
   if (!config) {
@@ -63,11 +73,16 @@ async function main(): Promise<number> {
   claimPidfile(config.pidfile);
   const store = sqliteStore(config.dataRoot);
   const stored = store.load();
+  const applied = unionDesired(stored.appliedRules, stored.pendingRules);
+  if (config.iptables) {
+    const retired = await retireOtherBackend(config.firewallBackend, exec, applied);
+    if (retired) log('info', `removed ${retired}`);
+  }
   const engine = new BerthEngine({
     config,
     store,
     host: kernelHostNet(exec),
-    firewall: new Firewall(iptablesBackend(exec), unionDesired(stored.appliedRules, stored.pendingRules)),
+    firewall: ruleProgrammer(config, applied),
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
   });

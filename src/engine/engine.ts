@@ -8,7 +8,7 @@ import { BerthError, conflict, forbidden, notFound, systemError } from '../model
 import type { Store, State } from './store.js';
 import type { DesiredRules } from '../render/ir.js';
 import type { HostNet } from './host-net.js';
-import type { Firewall } from './firewall.js';
+import type { RuleProgrammer } from './rule-programmer.js';
 import type {
   ContainerCreateRequest,
   ContainerRecord,
@@ -20,9 +20,7 @@ import type {
   NetworkRecord,
   PortMapping,
 } from './types.js';
-import { renderDockerLayout } from '../render/iptables/docker-layout.js';
-import { printSave } from '../render/iptables/save-print.js';
-import { layoutInput, ownedRuleset } from './layout-input.js';
+import { layoutInput } from './layout-input.js';
 import { startProxy, type Proxy } from './proxy.js';
 import type { StartOptions, Supervised } from './processes.js';
 import { Lock } from './lock.js';
@@ -46,7 +44,7 @@ export interface EngineDeps {
   readonly config: DaemonConfig;
   readonly store: Store;
   readonly host: HostNet;
-  readonly firewall: Firewall;
+  readonly firewall: RuleProgrammer;
   readonly processes: ProcessPort;
   readonly log: (message: string) => void;
   readonly now?: () => Date;
@@ -80,7 +78,7 @@ export class BerthEngine implements Engine {
         if (config.ipForward) {
           // As dockerd: whoever turns forwarding on closes FORWARD to all but the allowed paths.
           await host.setIpForward(true);
-          if (config.iptables) await this.deps.firewall.setPolicy('filter', 'FORWARD', 'DROP');
+          if (config.iptables) await this.deps.firewall.setForwardPolicyDrop();
         } else {
           warnings.push(FORWARDING_OFF);
         }
@@ -173,7 +171,7 @@ export class BerthEngine implements Engine {
   }
 
   desiredRules(): DesiredRules {
-    return renderDockerLayout(layoutInput(this.state, this.deps.config));
+    return this.deps.firewall.desired(layoutInput(this.state, this.deps.config));
   }
 
   daemonConfig(): DaemonConfig {
@@ -181,7 +179,7 @@ export class BerthEngine implements Engine {
   }
 
   ownedRules(): string {
-    return printSave(ownedRuleset(this.deps.firewall.current));
+    return this.deps.firewall.ownedText();
   }
 
   // ---------------------------------------------------------------- networks
@@ -643,13 +641,14 @@ export class BerthEngine implements Engine {
 
   /** Brings the kernel's rules to the desired state; true when something had to change. */
   private async syncRules(): Promise<boolean> {
-    const desired = this.desiredRules();
-    const changed = await this.deps.firewall.apply(desired, () => {
+    const { firewall } = this.deps;
+    const input = layoutInput(this.state, this.deps.config);
+    const changed = await firewall.apply(input, () => {
       // Written ahead: a crash during the restore must not leave rules berth forgets are its own.
-      this.state = { ...this.state, pendingRules: desired };
+      this.state = { ...this.state, pendingRules: firewall.desired(input) };
       this.persist();
     });
-    this.state = { ...this.state, appliedRules: this.deps.firewall.current, pendingRules: null };
+    this.state = { ...this.state, appliedRules: firewall.applied(), pendingRules: null };
     return changed;
   }
 
@@ -658,9 +657,11 @@ export class BerthEngine implements Engine {
    * `iptables -F`, an old `iptables-restore`): one transaction, foreign rules and
    * DOCKER-USER's contents untouched. Returns whether anything was repaired.
    */
-  repairRules(reason: string): Promise<boolean> {
+  async repairRules(reason: string): Promise<boolean> {
+    if (!this.deps.config.iptables) return false;
+    // The check only reads, so it runs outside the lock: a healthy ruleset never holds up a change.
+    if (!(await this.deps.firewall.drifted(layoutInput(this.state, this.deps.config)))) return false;
     return this.lock.run(async () => {
-      if (!this.deps.config.iptables) return false;
       const changed = await this.syncRules();
       if (changed) {
         this.deps.log(`repaired berth's rules (${reason})`);

@@ -63,13 +63,22 @@ export class Firewall {
    */
   async apply(desired: DesiredRules, beforeChange?: () => void): Promise<boolean> {
     if (desired.tables.length === 0 && this.applied === null) return false; // --iptables=false: touch nothing
-    const current = parseSave(await this.backend.save());
-    const plan = planRestore(current, desired, this.applied);
+    const plan = await this.plan(desired);
     if (plan !== '') {
       beforeChange?.();
       await this.backend.restore(plan);
     }
     this.applied = desired.tables.length === 0 ? null : desired;
     return plan !== '';
+  }
+
+  /** Whether bringing the kernel to `desired` would change anything; reads only. */
+  async differs(desired: DesiredRules): Promise<boolean> {
+    if (desired.tables.length === 0 && this.applied === null) return false;
+    return (await this.plan(desired)) !== '';
+  }
+
+  private async plan(desired: DesiredRules): Promise<string> {
+    return planRestore(parseSave(await this.backend.save()), desired, this.applied);
   }
 }

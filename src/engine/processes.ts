@@ -120,11 +120,17 @@ export function recordedExitCode(exitFile: string): number {
   return 137;
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); null when gone. */
-export function startTimeOf(pid: number): string | null {
+/**
+ * Field 22 of /proc/PID/stat (start time in clock ticks since boot); null when gone.
+ * A zombie is gone too: a sandbox that ended while berthd was down is a child of
+ * whatever adopted it, which may be slow to reap it (or never does).
+ */
+export function startTimeOf(pid: number, proc = '/proc'): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const stat = readFileSync(`${proc}/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
+    return fields[19] ?? null;
   } catch {
     return null;
   }

@@ -3,9 +3,13 @@
 import { invalid } from './errors.js';
 import { checkAddressPools, parseAddressPoolFlag, type AddressPool } from './ipam/pools.js';
 
+/** How berth programs the firewall: dockerd's iptables layout, or one nftables table. */
+export type FirewallBackendName = 'iptables' | 'nftables';
+const FIREWALL_BACKENDS: readonly FirewallBackendName[] = ['iptables', 'nftables'];
 
 export interface DaemonConfig {
   readonly iptables: boolean;
+  readonly firewallBackend: FirewallBackendName;
   readonly ipForward: boolean;
   readonly ipMasq: boolean;
   readonly icc: boolean;
@@ -40,6 +44,7 @@ interface OptionSpec {
 /** The options table: one row per setting, shared by the parser and `berthd --help`. */
 export const DAEMON_OPTIONS: readonly OptionSpec[] = [
   { key: 'iptables', flag: 'iptables', json: 'iptables', kind: 'bool', help: 'Enable addition of iptables rules (default true)' },
+  { key: 'firewallBackend', flag: 'firewall-backend', json: 'firewall-backend', kind: 'string', help: 'Firewall backend: "iptables" or "nftables" (default "iptables")' },
   { key: 'ipForward', flag: 'ip-forward', json: 'ip-forward', kind: 'bool', help: 'Enable net.ipv4.ip_forward (default true)' },
   { key: 'ipMasq', flag: 'ip-masq', json: 'ip-masq', kind: 'bool', help: 'Enable IP masquerading (default true)' },
   { key: 'icc', flag: 'icc', json: 'icc', kind: 'bool', help: 'Enable inter-container communication (default true)' },
@@ -60,6 +65,7 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = [
 
 export const DEFAULT_CONFIG: DaemonConfig = {
   iptables: true,
+  firewallBackend: 'iptables',
   ipForward: true,
   ipMasq: true,
   icc: true,
@@ -209,6 +215,9 @@ export function resolveConfig(flags: Partial, file: Partial | null, fileName: st
 
 function validateConfig(c: DaemonConfig): void {
   checkAddressPools(c.defaultAddressPools);
+  if (!FIREWALL_BACKENDS.includes(c.firewallBackend)) {
+    throw invalid(`invalid --firewall-backend "${c.firewallBackend}": use ${FIREWALL_BACKENDS.map((b) => `"${b}"`).join(' or ')}`);
+  }
   if (c.mtu < 68 || c.mtu > 65535) throw invalid(`invalid MTU ${c.mtu}: must be between 68 and 65535`);
   if (!/^[A-Za-z0-9_.-]{0,32}$/.test(c.netnsPrefix)) throw invalid(`invalid --netns-prefix "${c.netnsPrefix}": use letters, digits, '-', '_' or '.', at most 32`);
   if (c.bip && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c.bip)) throw invalid(`invalid --bip "${c.bip}": expected an address with prefix, such as 172.17.0.1/16`);

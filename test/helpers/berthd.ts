@@ -3,6 +3,10 @@
 // for the real `berth` CLI against berthd's socket. Everything lives in namespaces
 // carrying the run prefix, sandboxes included (--netns-prefix), and `stop()`
 // removes all of it.
+//
+// The firewall backend is the host's: iptables unless told otherwise. Suites that
+// must hold on both run once per backend of `firewallBackends()`, which
+// BERTH_FIREWALL_BACKEND=iptables|nftables narrows to one.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,6 +16,16 @@ import { NetnsSet, pollUntil, runCmd, killNamespacePids, leftoverNamespaces, typ
 const DIST = resolve(new URL('../..', import.meta.url).pathname);
 export const BERTHD = join(DIST, 'src/bin/berthd.js');
 export const BERTH = join(DIST, 'src/bin/berth.js');
+
+export type FirewallBackendName = 'iptables' | 'nftables';
+
+/** The backends a suite runs on: both, or the one BERTH_FIREWALL_BACKEND names. */
+export function firewallBackends(): readonly FirewallBackendName[] {
+  const only = process.env.BERTH_FIREWALL_BACKEND;
+  if (only === undefined || only === '') return ['iptables', 'nftables'];
+  if (only !== 'iptables' && only !== 'nftables') throw new Error(`BERTH_FIREWALL_BACKEND: expected iptables or nftables, got "${only}"`);
+  return [only];
+}
 
 export const HOST_IP = '10.200.0.1';
 export const EXT_IP = '10.200.0.2';
@@ -32,7 +46,7 @@ export class BerthHost {
   private dir = '';
   private daemon: Spawned | null = null;
 
-  constructor() {
+  constructor(readonly backend: FirewallBackendName = 'iptables') {
     this.nets = new NetnsSet();
   }
 
@@ -87,6 +101,7 @@ export class BerthHost {
       `${this.nets.prefix}-c-`,
       '--config-file',
       join(this.dir, 'daemon.json'),
+      ...(this.backend === 'iptables' ? [] : ['--firewall-backend', this.backend]),
       ...flags,
     ];
     // An empty config unless the test wrote one ('wx' fails when the file exists).
@@ -157,6 +172,14 @@ export class BerthHost {
   async iptablesSave(): Promise<string> {
     const r = await this.nets.exec(this.host, ['iptables-save']);
     if (r.code !== 0) throw new Error(`iptables-save: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** The host namespace's ruleset as the backend's own tool prints it (iptables-save, or nft list ruleset). */
+  async rulesetDump(): Promise<string> {
+    if (this.backend === 'iptables') return this.iptablesSave();
+    const r = await this.nets.exec(this.host, ['nft', 'list', 'ruleset']);
+    if (r.code !== 0) throw new Error(`nft list ruleset: ${r.stderr}`);
     return r.stdout;
   }
 

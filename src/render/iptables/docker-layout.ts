@@ -39,6 +39,11 @@ export interface LayoutInput {
 
 const OWN_NOTHING: DesiredRules = { tables: [] };
 
+/** The one host address a port is published on; null when it is every address. */
+export function boundAddress(p: LayoutPort): string | null {
+  return p.hostIp && p.hostIp !== '0.0.0.0' ? p.hostIp : null;
+}
+
 export function renderDockerLayout(input: LayoutInput): DesiredRules {
   if (!input.iptables) return OWN_NOTHING;
   const newestFirst = [...input.networks].reverse();
@@ -102,7 +107,8 @@ function renderNat(input: LayoutInput, newestFirst: readonly LayoutNetwork[]): D
     // dockerd appends an identical second copy, which a shared chain cannot tell apart.
     const hairpin = `-s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`;
     if (!postrouting.includes(hairpin)) postrouting.push(hairpin);
-    const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `-d ${p.hostIp}/32 ` : '';
+    const address = boundAddress(p);
+    const dst = address ? `-d ${address}/32 ` : '';
     const notFromBridge = input.hairpin ? '' : `! -i ${p.bridge} `;
     docker.push(`${dst}${notFromBridge}-p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`);
   }

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthEngine, type ProcessPort } from '../../../src/engine/engine.js';
 import { Firewall } from '../../../src/engine/firewall.js';
+import { iptablesProgrammer } from '../../../src/engine/rule-programmer.js';
+import { NftFirewall, type NftBackend } from '../../../src/engine/nft-firewall.js';
 import { memoryStore, type State, type Store } from '../../../src/engine/store.js';
 import type { HostNet } from '../../../src/engine/host-net.js';
 import type { Supervised } from '../../../src/engine/processes.js';
@@ -102,6 +104,8 @@ export interface HarnessOptions {
   readonly config?: Partial<DaemonConfig>;
   /** Sysctls of the fake host, e.g. `{ 'net.ipv4.ip_forward': '1' }`. */
   readonly sysctls?: Readonly<Record<string, string>>;
+  /** Program the rules with the nftables backend over this fake, instead of iptables. */
+  readonly nft?: NftBackend;
 }
 
 export interface Harness {
@@ -156,7 +160,9 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
       config,
       store,
       host: net,
-      firewall: new Firewall(firewallBackend, unionDesired(store.load().appliedRules, store.load().pendingRules)),
+      firewall: options.nft
+        ? new NftFirewall(options.nft)
+        : iptablesProgrammer(new Firewall(firewallBackend, unionDesired(store.load().appliedRules, store.load().pendingRules))),
       processes,
       log: (m) => logs.push(m),
       now: () => NOW,

@@ -1,0 +1,38 @@
+// The engine's one port to the firewall, whatever programs it: the layout input
+// (bridges, ports, modes) in; the kernel brought to it in one transaction.
+// iptables: dockerd's exact layout through Firewall (firewall.ts); nftables: one
+// table of berth's own (nft-firewall.ts).
+import type { DesiredRules } from '../render/ir.js';
+import { renderDockerLayout, type LayoutInput } from '../render/iptables/docker-layout.js';
+import { printSave } from '../render/iptables/save-print.js';
+import type { Firewall } from './firewall.js';
+import { ownedRuleset } from './layout-input.js';
+
+export interface RuleProgrammer {
+  /** The iptables rules this backend wants in the kernel for `input` (none for a backend that writes none). */
+  desired(input: LayoutInput): DesiredRules;
+  /**
+   * Brings the kernel to `input`; true when something had to change. `beforeChange`
+   * runs once the change is known, before the kernel is touched (to write it ahead).
+   */
+  apply(input: LayoutInput, beforeChange: () => void): Promise<boolean>;
+  /** Whether an apply of `input` would change the kernel, e.g. because something removed berth's rules; reads only. */
+  drifted(input: LayoutInput): Promise<boolean>;
+  /** Drops forwarded traffic berth does not accept (as dockerd does when it turns ip_forward on). */
+  setForwardPolicyDrop(): Promise<void>;
+  /** What berth owns now, as the backend's own text, for `berth rules`. */
+  ownedText(): string;
+  /** The iptables rules berth last applied, to persist (null: none). */
+  applied(): DesiredRules | null;
+}
+
+export function iptablesProgrammer(firewall: Firewall): RuleProgrammer {
+  return {
+    desired: renderDockerLayout,
+    apply: (input, beforeChange) => firewall.apply(renderDockerLayout(input), beforeChange),
+    drifted: (input) => firewall.differs(renderDockerLayout(input)),
+    setForwardPolicyDrop: () => firewall.setPolicy('filter', 'FORWARD', 'DROP'),
+    ownedText: () => printSave(ownedRuleset(firewall.current)),
+    applied: () => firewall.current,
+  };
+}

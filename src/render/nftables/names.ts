@@ -1,0 +1,61 @@
+// Kernel-facing names of berth's nftables layout: its one table, the chains at
+// each hook (with their priorities), and the sets and maps the rules look up.
+import type { NftHook } from './ir.js';
+
+export const FAMILY = 'ip';
+export const TABLE = 'berth';
+
+/** The user's policy chain, jumped to first in forward, as DOCKER-USER is in FORWARD. */
+export const USER_CHAIN = 'berth-user';
+/** The filter chain at the forward hook (its policy is dockerd's FORWARD policy). */
+export const FORWARD_CHAIN = 'forward';
+/** DNAT of published ports, entered from prerouting and output for local destinations. */
+export const PUBLISHED_CHAIN = 'published';
+
+export const HOOKS = {
+  forward: { type: 'filter', hook: 'forward', priority: 'filter' },
+  prerouting: { type: 'nat', hook: 'prerouting', priority: 'dstnat' },
+  // nft accepts the dstnat keyword at prerouting only; -100 is its value.
+  output: { type: 'nat', hook: 'output', priority: '-100' },
+  postrouting: { type: 'nat', hook: 'postrouting', priority: 'srcnat' },
+} as const satisfies Record<string, NftHook>;
+
+export const SETS = {
+  /** Bridges of non-internal networks. */
+  bridges: 'bridges',
+  /** bridge . bridge : verdict for traffic that stays on one bridge (icc), every bridge. */
+  bridgeIcc: 'bridge-icc',
+  /** bridge : jump to the internal network's chain, which keeps its traffic inside its subnet. */
+  internalNets: 'internal-nets',
+  /** Bridges of networks with ip masquerade (non-internal). */
+  masqBridges: 'masq-bridges',
+  /** subnet : jump to the network's chain, which masquerades what leaves by another interface. */
+  masqNets: 'masq-nets',
+  /** proto . host port : container address . port, for ports published on every address. */
+  publishedAny: 'published-any',
+  /** host address . proto . host port : container address . port. */
+  publishedAddr: 'published-addr',
+  /** bridge . proto . host port: not DNATed when coming from the port's own bridge (userland proxy mode). */
+  publishedOwnAny: 'published-own-any',
+  publishedOwnAddr: 'published-own-addr',
+  /** container address . proto . container port . bridge: forwarded in from other interfaces. */
+  publishedDst: 'published-dst',
+  /** container address . container address . proto . port: a container reaching itself through its port. */
+  publishedSelf: 'published-self',
+} as const;
+
+// Per-network chains: nftables cannot compare two values of one packet (its
+// source's subnet with its output bridge), so a verdict map keyed by one of them
+// jumps to a chain that holds the other as a constant. (Sets of bridge . subnet
+// intervals would do it in one lookup, but nft 1.0.6's `nft monitor`, which
+// berthd's rule watch runs, crashes when elements of such sets are deleted.)
+const NETWORK_CHAIN_KINDS = ['internal', 'masq'] as const;
+export type NetworkChainKind = (typeof NETWORK_CHAIN_KINDS)[number];
+
+export function networkChain(kind: NetworkChainKind, bridge: string): string {
+  return `${kind}-${bridge}`;
+}
+
+export function isNetworkChain(name: string): boolean {
+  return NETWORK_CHAIN_KINDS.some((kind) => name.startsWith(`${kind}-`));
+}

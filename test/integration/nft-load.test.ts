@@ -1,0 +1,95 @@
+// The nftables renderings against the real nft and kernel, in a namespace of
+// their own: the table passes `nft -c` and loads into an empty namespace; the
+// transaction applies over itself and over a damaged table, keeps the user chain's
+// rules and a drop policy, and removes what berth no longer wants; NftFirewall
+// sees real damage and nothing else.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { NetnsSet, runCmd, type CmdResult } from '../helpers/netns.js';
+import { TYPICAL, net, port } from '../helpers/layout-fixtures.js';
+import { renderNftLayout } from '../../src/render/nftables/layout.js';
+import { printTable, printTransaction } from '../../src/render/nftables/print.js';
+import type { NftTable } from '../../src/render/nftables/ir.js';
+import type { LayoutInput } from '../../src/render/iptables/docker-layout.js';
+import { NftFirewall, nftBackend } from '../../src/engine/nft-firewall.js';
+import { exec, type Exec } from '../../src/host/exec.js';
+
+const nets = new NetnsSet();
+let ns = '';
+
+before(async () => {
+  ns = await nets.add('nft');
+});
+
+after(() => nets.cleanup());
+
+function table(input: LayoutInput): NftTable {
+  const t = renderNftLayout(input);
+  assert.ok(t);
+  return t;
+}
+
+async function nft(args: readonly string[], input?: string): Promise<CmdResult> {
+  return runCmd(['ip', 'netns', 'exec', ns, 'nft', ...args], input === undefined ? {} : { input });
+}
+
+async function ok(args: readonly string[], input?: string): Promise<string> {
+  const r = await nft(args, input);
+  assert.equal(r.code, 0, `nft ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const listTable = (): Promise<string> => ok(['list', 'table', 'ip', 'berth']);
+
+test('the table passes nft -c and loads into an empty namespace, in both modes', async () => {
+  for (const input of [TYPICAL, { ...TYPICAL, hairpin: true }]) {
+    const text = printTable(table(input));
+    await ok(['-c', '-f', '-'], text);
+    await ok(['flush', 'ruleset']);
+    await ok(['-f', '-'], text);
+    const listed = await listTable();
+    assert.match(listed, /tcp \. 8080 : 172\.17\.0\.2 \. 80/);
+    assert.match(listed, /10\.0\.0\.1 \. tcp \. 8443 : 172\.18\.0\.3 \. 443/);
+  }
+});
+
+test('the transaction applies over itself, keeps the user chain and the policy, and drops what is gone', async () => {
+  await ok(['flush', 'ruleset']);
+  const first = table(TYPICAL);
+  await ok(['-c', '-f', '-'], printTransaction(first, []));
+  await ok(['-f', '-'], printTransaction(first, []));
+  const healthy = await listTable();
+  await ok(['-f', '-'], printTransaction(first, []));
+  assert.equal(await listTable(), healthy, 'applying again changes nothing');
+
+  await ok(['add rule ip berth berth-user ip saddr 10.9.9.9 drop; add chain ip berth forward { policy drop; }']);
+  await ok(['flush chain ip berth forward; flush map ip berth published-any']);
+  // br-app and its ports go; a network without masquerade takes its place.
+  const second = table({ ...TYPICAL, networks: TYPICAL.networks.filter((n) => n.bridge !== 'br-app'), ports: [port('docker0', '172.17.0.2', 8080, 80)] });
+  await ok(['-f', '-'], printTransaction(second, ['masq-br-app', 'masq-br-never-was']));
+  const after = await listTable();
+  assert.match(after, /\tchain berth-user \{\n\t\tip saddr 10\.9\.9\.9 drop\n\t\}/, "the user chain's rule survives");
+  assert.match(after, /hook forward priority filter; policy drop;/, 'the policy survives');
+  assert.match(after, /\t\tjump berth-user\n/, 'the flushed forward chain is whole again');
+  assert.doesNotMatch(after, /br-app|5353|8443/, 'nothing of br-app is left');
+  assert.match(after, /tcp \. 8080 : 172\.17\.0\.2 \. 80/);
+});
+
+test('NftFirewall over the real nft: repairs real damage, not a user rule, and restores a deleted table with its policy', async () => {
+  await ok(['flush', 'ruleset']);
+  const inNs: Exec = (argv, o) => exec(['ip', 'netns', 'exec', ns, ...argv], o);
+  const fw = new NftFirewall(nftBackend(inNs));
+  const input: LayoutInput = { ...TYPICAL, networks: [...TYPICAL.networks, net('extra', '172.22.0.0/16')] };
+  await fw.setForwardPolicyDrop();
+  assert.equal(await fw.apply(input, () => undefined), true);
+  assert.equal(await fw.apply(input, () => undefined), false, 'healthy: nothing to do');
+  await ok(['add rule ip berth berth-user ip saddr 10.9.9.9 drop']);
+  assert.equal(await fw.apply(input, () => undefined), false, "a rule in the user chain is the user's business");
+  await ok(['delete element ip berth published-any { tcp . 8080 }']);
+  assert.equal(await fw.apply(input, () => undefined), true);
+  assert.match(await listTable(), /tcp \. 8080 : 172\.17\.0\.2 \. 80/);
+  await ok(['delete table ip berth']);
+  assert.equal(await fw.apply(input, () => undefined), true);
+  assert.match(await listTable(), /hook forward priority filter; policy drop;/);
+  assert.equal(fw.ownedText(), printTable(table(input)).replace('priority filter;\n', 'priority filter; policy drop;\n'));
+});

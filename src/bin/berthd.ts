@@ -95,7 +95,12 @@ async function main(): Promise<number> {
   for (const s of servers) await s.listen();
   const watch = config.iptables
     ? watchRules(
-        (reason) => void engine.repairRules(reason).catch((e: unknown) => log('error', `repair failed: ${asBerthError(e).message}`)),
+        // One watch for all of berthd: the engine's rules first, then the access rules in DOCKER-USER.
+        (reason) =>
+          void engine
+            .repairRules(reason)
+            .catch((e: unknown) => log('error', `repair failed: ${asBerthError(e).message}`))
+            .then(() => accessFirewall.reapply(reason)),
         { log: (m) => log('warning', m) },
       )
     : null;

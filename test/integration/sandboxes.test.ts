@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BerthHost, HOST_IP } from '../helpers/berthd.js';
-import { LISTENER, pollUntil } from '../helpers/netns.js';
+import { LISTENER, pollUntil, runCmd } from '../helpers/netns.js';
 
 const h = new BerthHost();
 
@@ -86,7 +86,7 @@ test('live-restore: a sandbox keeps running and serving while berthd is killed a
   const whileDown = await h.nets.probe(h.ext, 'tcp', HOST_IP, 8087);
   assert.equal(whileDown.ok, true, `the published port works while berthd is down: ${whileDown.detail}`);
   // An orphan namespace, as a crash between creating and recording a sandbox would leave.
-  await h.nets.exec(h.host, ['ip', 'netns', 'add', h.sandbox('orphan')]);
+  await runCmd(['ip', 'netns', 'add', h.sandbox('orphan')]);
   await h.startDaemon();
   assert.equal((await h.ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', 'survivor'])).trim(), `running ${pid}`);
   const strip = (s: string): string => s.replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, '');
@@ -101,4 +101,22 @@ test('live-restore: a sandbox keeps running and serving while berthd is killed a
   assert.match(await h.ok(['ps', '-a', '--filter', 'name=survivor', '--format', '{{.State}}']), /exited/);
   assert.doesNotMatch(await h.iptablesSave(), /8087/);
   await h.ok(['rm', 'survivor']);
+});
+
+test('the orphan sweep never takes a namespace that is in use or berthd\'s own, whatever its name', async () => {
+  // A namespace with berth's sandbox prefix that something runs in is not an orphan.
+  const busy = h.sandbox('busy');
+  await runCmd(['ip', 'netns', 'add', busy]);
+  const sleeper = h.nets.spawn(busy, ['sleep', '600']);
+  try {
+    await pollUntil(async () => (await runCmd(['ip', 'netns', 'pids', busy])).stdout.trim() !== '', { timeoutMs: 5000, what: 'a process in the namespace' });
+    await h.stopDaemon();
+    await h.startDaemon();
+    const netns = (await h.nets.exec(h.host, ['ip', 'netns', 'list'])).stdout;
+    assert.match(netns, new RegExp(`${busy}\\b`), 'a namespace with processes is left alone');
+    assert.match(netns, new RegExp(`${h.host}\\b`), "berthd's own namespace keeps its name");
+  } finally {
+    await sleeper.kill();
+    await runCmd(['ip', 'netns', 'del', busy]);
+  }
 });

@@ -1,9 +1,10 @@
-// Shared by start, stop, restart and rm: Docker's per-container output and error report.
+// Shared by the commands that act on several named objects (start, stop, restart, rm,
+// network rm, firewall rm): Docker's per-object output and error report.
 import { CliError } from '../errors.js';
 import { errorText, rethrowIfFatal } from './errors.js';
 
-/** Runs `op` per container, printing each name; all failures are reported together (exit 1). */
-export async function forEachContainer(
+/** Runs `op` per named object, printing each name; all failures are reported together (exit 1). */
+export async function forEachTarget(
   names: readonly string[],
   out: (s: string) => void,
   op: (name: string) => Promise<unknown>,

@@ -1,7 +1,6 @@
 // berth firewall rm RULE [RULE...]
 import { defineCommand } from '../command.js';
-import { ExitStatus } from '../errors.js';
-import { errorText, rethrowIfFatal } from './errors.js';
+import { forEachTarget } from './each-container.js';
 
 export const firewallRm = defineCommand({
   name: 'rm',
@@ -10,19 +9,8 @@ export const firewallRm = defineCommand({
   summary: 'Remove one or more access rules (by ID or unique ID prefix)',
   args: { min: 1 },
   options: [] as const,
-  async run(ctx, _o, ids) {
-    let status = 0;
-    for (const id of ids) {
-      try {
-        await ctx.client.request('DELETE', `/berth/firewall/${encodeURIComponent(id)}`, { notFound: { object: 'firewall rule', id } });
-        ctx.out(`${id}\n`);
-      } catch (e) {
-        rethrowIfFatal(e);
-        ctx.err(`${errorText(e)}\n`);
-        status = 1;
-      }
-    }
-    if (status !== 0) throw new ExitStatus(status);
-    return 0;
-  },
+  run: (ctx, _o, ids) =>
+    forEachTarget(ids, ctx.out, (id) =>
+      ctx.client.request('DELETE', `/berth/firewall/${encodeURIComponent(id)}`, { notFound: { object: 'firewall rule', id } }),
+    ),
 });

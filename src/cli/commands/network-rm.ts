@@ -1,7 +1,6 @@
 // berth network rm NETWORK [NETWORK...]
 import { defineCommand } from '../command.js';
-import { ExitStatus } from '../errors.js';
-import { errorText, rethrowIfFatal } from './errors.js';
+import { forEachTarget } from './each-container.js';
 
 export const networkRm = defineCommand({
   name: 'rm',
@@ -10,19 +9,5 @@ export const networkRm = defineCommand({
   summary: 'Remove one or more networks',
   args: { min: 1 },
   options: [] as const,
-  async run(ctx, _o, names) {
-    let status = 0;
-    for (const name of names) {
-      try {
-        await ctx.client.networkRemove(name);
-        ctx.out(`${name}\n`);
-      } catch (e) {
-        rethrowIfFatal(e);
-        ctx.err(`${errorText(e)}\n`);
-        status = 1;
-      }
-    }
-    if (status !== 0) throw new ExitStatus(status);
-    return 0;
-  },
+  run: (ctx, _o, names) => forEachTarget(names, ctx.out, (name) => ctx.client.networkRemove(name)),
 });

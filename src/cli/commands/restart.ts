@@ -1,6 +1,6 @@
 // berth restart [OPTIONS] CONTAINER [CONTAINER...]
 import { defineCommand } from '../command.js';
-import { forEachContainer, TIME_OPTION } from './each-container.js';
+import { forEachTarget, TIME_OPTION } from './each-container.js';
 
 export const restart = defineCommand({
   name: 'restart',
@@ -8,5 +8,5 @@ export const restart = defineCommand({
   summary: 'Restart one or more containers',
   args: { min: 1 },
   options: [TIME_OPTION] as const,
-  run: (ctx, o, names) => forEachContainer(names, ctx.out, (n) => ctx.client.containerRestart(n, o.time)),
+  run: (ctx, o, names) => forEachTarget(names, ctx.out, (n) => ctx.client.containerRestart(n, o.time)),
 });

@@ -1,6 +1,6 @@
 // berth rm [OPTIONS] CONTAINER [CONTAINER...]
 import { defineCommand } from '../command.js';
-import { forEachContainer } from './each-container.js';
+import { forEachTarget } from './each-container.js';
 
 export const rm = defineCommand({
   name: 'rm',
@@ -11,5 +11,5 @@ export const rm = defineCommand({
     { name: 'force', short: 'f', type: 'bool', help: 'Force the removal of a running container' },
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container (berth has none)' },
   ] as const,
-  run: (ctx, o, names) => forEachContainer(names, ctx.out, (n) => ctx.client.containerRemove(n, o.force)),
+  run: (ctx, o, names) => forEachTarget(names, ctx.out, (n) => ctx.client.containerRemove(n, o.force)),
 });

@@ -1,6 +1,6 @@
 // berth stop [OPTIONS] CONTAINER [CONTAINER...]
 import { defineCommand } from '../command.js';
-import { forEachContainer, TIME_OPTION } from './each-container.js';
+import { forEachTarget, TIME_OPTION } from './each-container.js';
 
 export const stop = defineCommand({
   name: 'stop',
@@ -8,5 +8,5 @@ export const stop = defineCommand({
   summary: 'Stop one or more running containers',
   args: { min: 1 },
   options: [TIME_OPTION] as const,
-  run: (ctx, o, names) => forEachContainer(names, ctx.out, (n) => ctx.client.containerStop(n, o.time)),
+  run: (ctx, o, names) => forEachTarget(names, ctx.out, (n) => ctx.client.containerStop(n, o.time)),
 });

@@ -36,7 +36,7 @@ mkdir -p "$DIR/www"; echo "hello from a berth sandbox" > "$DIR/www/index.html"
 
 step "nsenter --net=/var/run/netns/$HOST berthd ..."
 nsenter --net="/var/run/netns/$HOST" node dist/src/bin/berthd.js --data-root "$DIR/data" --exec-root "$DIR/exec" \
-  -H "unix://$SOCK" --pidfile "$DIR/berthd.pid" --netns-prefix "$P-" > "$DIR/berthd.log" 2>&1 &
+  -H "unix://$SOCK" --pidfile "$DIR/berthd.pid" --netns-prefix "$P-c-" > "$DIR/berthd.log" 2>&1 &
 BERTHD_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 cat "$DIR/berthd.log"

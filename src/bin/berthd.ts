@@ -18,6 +18,7 @@ import { BerthEngine } from '../engine/engine.js';
 import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, recordedExitCode } from '../engine/processes.js';
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
+import { OwnCommits } from '../engine/own-commits.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
@@ -56,10 +57,20 @@ function claimPidfile(path: string): void {
   writeFileSync(path, `${process.pid}\n`);
 }
 
-/** The firewall backend the configuration names; iptables knows which rules it applied before. */
-function ruleProgrammer(config: DaemonConfig, previouslyApplied: DesiredRules | null): RuleProgrammer {
-  if (config.firewallBackend === 'nftables') return new NftFirewall(nftBackend(exec));
-  return iptablesProgrammer(new Firewall(iptablesBackend(exec), previouslyApplied));
+/**
+ * The firewall backend the configuration names; iptables knows which rules it
+ * applied before. Their commits are noted as berthd's own, for the rule watch.
+ */
+function ruleProgrammer(config: DaemonConfig, previouslyApplied: DesiredRules | null, own: OwnCommits): { programmer: RuleProgrammer; firewall: Firewall | null } {
+  if (config.firewallBackend === 'nftables') return { programmer: new NftFirewall(nftBackend(exec, own.note)), firewall: null };
+  const firewall = new Firewall(iptablesBackend(exec, own.note), previouslyApplied);
+  return { programmer: iptablesProgrammer(firewall), firewall };
+}
+
+/** Whether `iptables` commits through nf_tables, where `nft monitor` sees its commits (iptables-legacy's it does not). */
+async function iptablesIsNft(): Promise<boolean> {
+  const r = await exec(['iptables', '-V']).catch(() => null);
+  return r !== null && r.code === 0 && r.stdout.includes('nf_tables');
 }
 
 async function main(): Promise<number> {
@@ -78,11 +89,13 @@ async function main(): Promise<number> {
     const retired = await retireOtherBackend(config.firewallBackend, exec, applied);
     if (retired) log('info', `removed ${retired}`);
   }
+  const own = new OwnCommits();
+  const { programmer, firewall } = ruleProgrammer(config, applied, own);
   const engine = new BerthEngine({
     config,
     store,
     host: kernelHostNet(exec),
-    firewall: ruleProgrammer(config, applied),
+    firewall: programmer,
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
   });
@@ -93,6 +106,7 @@ async function main(): Promise<number> {
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );
   for (const s of servers) await s.listen();
+  const trackable = firewall !== null && (await iptablesIsNft());
   const watch = config.iptables
     ? watchRules(
         // One watch for all of berthd: the engine's rules first, then the access rules in DOCKER-USER.
@@ -101,7 +115,12 @@ async function main(): Promise<number> {
             .repairRules(reason)
             .catch((e: unknown) => log('error', `repair failed: ${asBerthError(e).message}`))
             .then(() => accessFirewall.reapply(reason)),
-        { log: (m) => log('warning', m) },
+        {
+          log: (m) => log('warning', m),
+          owns: (pid) => own.owns(pid),
+          onForeignCommit: () => firewall?.forget(),
+          onMonitor: (live) => firewall?.trackKernel(live && trackable),
+        },
       )
     : null;
   process.stdout.write(`berthd ready\n`);

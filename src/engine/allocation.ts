@@ -13,7 +13,7 @@ import {
   type NetworkIpam,
 } from '../model/ipam/index.js';
 import { parsePublishOptions, planPortBindings } from '../model/port-binding.js';
-import { allocateHostPort, type EphemeralRange, type PortAllocatorState } from '../model/port-allocator.js';
+import { allocateHostPorts, type PortAllocatorState } from '../model/port-allocator.js';
 import {
   generateId,
   generateVethName,
@@ -236,15 +236,18 @@ export function allocatePorts(
   range: readonly [number, number],
   hostBinding: string,
 ): { mappings: PortMapping[]; cursors: Record<string, number> } {
-  let state: PortAllocatorState = { allocations: taken.map((p) => ({ hostIp: p.hostIp || '0.0.0.0', proto: p.proto, port: p.hostPort })), cursors };
-  const ephemeral: EphemeralRange = { lo: range[0], hi: range[1] };
-  const mappings: PortMapping[] = [];
-  for (const r of requests) {
-    const hostIp = r.hostIp || hostBinding;
-    const hostPort = r.hostPortStart === null ? null : { start: r.hostPortStart, end: r.hostPortEnd ?? r.hostPortStart };
-    const choice = allocateHostPort(state, { hostIp, proto: r.proto, hostPort }, ephemeral);
-    state = choice.state;
-    mappings.push({ proto: r.proto, containerPort: r.containerPort, hostIp: hostIp === '0.0.0.0' ? '' : hostIp, hostPort: choice.port });
-  }
-  return { mappings, cursors: { ...state.cursors } };
+  const state: PortAllocatorState = { allocations: taken.map((p) => ({ hostIp: p.hostIp || '0.0.0.0', proto: p.proto, port: p.hostPort })), cursors };
+  const asked = requests.map((r) => ({
+    proto: r.proto,
+    hostIp: r.hostIp || hostBinding,
+    hostPort: r.hostPortStart === null ? null : { start: r.hostPortStart, end: r.hostPortEnd ?? r.hostPortStart },
+  }));
+  const { ports, state: after } = allocateHostPorts(state, asked, { lo: range[0], hi: range[1] });
+  const mappings = asked.map((a, i): PortMapping => ({
+    proto: a.proto,
+    containerPort: (requests[i] as PortRequest).containerPort,
+    hostIp: a.hostIp === '0.0.0.0' ? '' : a.hostIp,
+    hostPort: ports[i] as number,
+  }));
+  return { mappings, cursors: { ...after.cursors } };
 }

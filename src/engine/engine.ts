@@ -30,6 +30,12 @@ import { builtinNetworks } from './records.js';
 import { gatewayEndpoint, pickGatewayNetwork } from './gateway.js';
 import { resolveNetwork, resolveContainer } from '../model/names.js';
 
+/** Waits for every step, then fails with the first failure: undo must not start while a step still runs. */
+async function allSettled(steps: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 export interface ProcessPort {
   start(opts: StartOptions): Promise<Supervised>;
   signal(pid: number, signal: NodeJS.Signals): boolean;
@@ -115,7 +121,7 @@ export class BerthEngine implements Engine {
       await this.startProxies(c, this.gatewayOf(c.id), new Undo()).catch((e: Error) => this.deps.log(`userland proxy for ${c.name}: ${e.message}`));
       this.deps.log(`restored sandbox ${c.name} (pid ${c.state.pid})`);
     } else if (running) {
-      await this.teardown(c, processes.exitCode(this.exitFile(c.id)), false);
+      await this.teardown(c, processes.exitCode(this.exitFile(c.id)), false); // start syncs the rules once for all
     } else if (c.ports.length > 0 || c.netns !== '' || this.state.endpoints.some((e) => e.containerId === c.id)) {
       await this.releaseNetworking(c);
     }
@@ -204,19 +210,22 @@ export class BerthEngine implements Engine {
         seq: this.state.seq + 1,
         poolCursor: this.state.poolCursor,
       });
+      const before = this.state;
+      this.state = { ...this.state, seq: network.seq, poolCursor, networks: [...this.state.networks, network] };
       const undo = new Undo();
-      try {
-        await this.ensureBridge(network);
+      const bridge = async (): Promise<void> => {
+        await this.ensureBridge(network, true);
         undo.push(() => this.deps.host.removeBridge(network.bridge!.name));
-        this.state = { ...this.state, seq: network.seq, poolCursor, networks: [...this.state.networks, network] };
-        undo.push(() => {
-          this.state = { ...this.state, networks: this.state.networks.filter((n) => n.id !== network.id) };
-        });
-        await this.syncRules();
+      };
+      try {
+        // The rules name the bridge but do not need it to exist: both at once.
+        await allSettled([bridge(), this.syncRules()]);
         this.persist();
       } catch (e) {
+        this.state = before;
         await undo.run(this.deps.log);
         await this.syncRules().catch(() => undefined);
+        this.persist();
         throw e;
       }
       this.emit('network', 'create', network.id, { name: network.name, type: network.driver });
@@ -239,14 +248,15 @@ export class BerthEngine implements Engine {
       networks: this.state.networks.filter((x) => x.id !== n.id),
       containers: this.state.containers.map((c) => ({ ...c, networks: c.networks.filter((a) => a.networkId !== n.id) })),
     };
-    try {
-      await this.syncRules();
-    } catch (e) {
+    // Rules and bridge go at once; if the rules cannot go, the network stays whole (its bridge is made again).
+    const [rules, bridge] = await Promise.allSettled([this.syncRules(), this.deps.host.removeBridge(n.bridge!.name)]);
+    if (rules.status === 'rejected') {
       this.state = before;
-      throw e;
+      if (bridge.status === 'fulfilled') await this.ensureBridge(n).catch((e: Error) => this.deps.log(`restoring bridge ${n.bridge!.name}: ${e.message}`));
+      throw rules.reason;
     }
-    await this.deps.host.removeBridge(n.bridge!.name);
-    this.persist();
+    this.persist(); // berth no longer has the network, even if its bridge would not go (the next start sweeps it)
+    if (bridge.status === 'rejected') throw bridge.reason;
     this.emit('network', 'destroy', n.id, { name: n.name, type: n.driver });
   }
 
@@ -283,7 +293,8 @@ export class BerthEngine implements Engine {
       const updated = { ...c, networks: [...c.networks, attachment] };
       if (c.state.status === 'running') {
         const before = this.gatewayOf(c.id);
-        const endpoint = await this.attachEndpoint(updated, attachment, false);
+        const endpoint = this.planEndpoint(updated, attachment);
+        await this.attachEndpoint(updated, endpoint, false);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, endpoint] };
         this.replaceContainer(updated);
         await this.moveGateway(updated, before);
@@ -363,24 +374,40 @@ export class BerthEngine implements Engine {
     const undo = new Undo();
     const before = this.state;
     try {
-      const { netns, netnsPath } = await this.prepareSandbox(c, undo);
-      let current: ContainerRecord = { ...c, netns };
+      const sandbox = this.sandboxFor(c);
+      let current: ContainerRecord = { ...c, netns: sandbox.create ? sandbox.netns : '' };
+      // Addresses, veth names and host ports are decided in memory first: a
+      // conflict fails the start before the kernel is touched.
       const gwNetwork = pickGatewayNetwork(this.state.networks.filter((n) => c.networks.some((a) => a.networkId === n.id)));
-      for (const attachment of c.networks) {
-        const e = await this.attachEndpoint(current, attachment, attachment.networkId === gwNetwork?.id);
-        undo.push(() => this.deps.host.detach(e.hostIfName));
+      const endpoints = c.networks.map((attachment) => {
+        const e = this.planEndpoint(current, attachment);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
-      }
+        return { e, primary: attachment.networkId === gwNetwork?.id };
+      });
       const gw = this.gatewayOf(c.id);
       const ports = await this.externalConnectivity(current, gw, () => this.allocatePorts(current, gw));
       current = { ...current, ports, startSeq: this.nextSeq() };
       this.replaceContainer(current);
-      await this.externalConnectivity(current, gw, () => this.startProxies(current, gw, undo));
-      await this.syncRules();
-      undo.push(() => this.syncRules());
+      // The sandbox's links and the rules do not depend on each other: both at once.
+      const links = async (): Promise<void> => {
+        if (sandbox.create) {
+          // Its first endpoint brings lo up, sparing a process.
+          await this.deps.host.createSandbox(sandbox.netns, endpoints.length === 0);
+          undo.push(() => this.deps.host.removeSandbox(sandbox.netns));
+        }
+        for (const [i, { e, primary }] of endpoints.entries()) {
+          await this.attachEndpoint(current, e, primary, i === 0);
+          undo.push(() => this.deps.host.detach(e.hostIfName));
+        }
+      };
+      const rules = async (): Promise<void> => {
+        await this.syncRules();
+        undo.push(() => this.syncRules());
+      };
+      await allSettled([links(), rules(), this.externalConnectivity(current, gw, () => this.startProxies(current, gw, undo))]);
       const dir = this.containerDir(c.id);
       mkdirSync(dir, { recursive: true });
-      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
+      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath: sandbox.netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
       const state: ContainerState = {
         ...current.state,
         status: 'running',
@@ -404,22 +431,19 @@ export class BerthEngine implements Engine {
     }
   }
 
-  /** Creates the sandbox's namespace according to its network mode. */
-  private async prepareSandbox(c: ContainerRecord, undo: Undo): Promise<{ netns: string; netnsPath: string | null }> {
+  /** Where the sandbox's processes run, by network mode; `create`: a namespace of its own, made at start. */
+  private sandboxFor(c: ContainerRecord): { netns: string; netnsPath: string | null; create: boolean } {
     const mode = c.networkMode;
-    if (mode.kind === 'host') return { netns: '', netnsPath: null };
+    if (mode.kind === 'host') return { netns: '', netnsPath: null, create: false };
     if (mode.kind === 'container') {
       const target = this.state.containers.find((x) => x.id === mode.container);
       if (!target) throw notFound(`No such container: ${mode.container}`);
       if (target.state.status !== 'running') throw conflict(`cannot join network of a non running container: ${target.id}`);
       const shared = this.sandboxOf(target);
-      if (shared === null) return { netns: '', netnsPath: null };
-      return { netns: '', netnsPath: `/var/run/netns/${shared}` };
+      return { netns: '', netnsPath: shared === null ? null : `/var/run/netns/${shared}`, create: false };
     }
     const netns = `${this.deps.config.netnsPrefix}${c.name}`;
-    await this.deps.host.createSandbox(netns);
-    undo.push(() => this.deps.host.removeSandbox(netns));
-    return { netns, netnsPath: `/var/run/netns/${netns}` };
+    return { netns, netnsPath: `/var/run/netns/${netns}`, create: true };
   }
 
   /** The named namespace a container's processes live in (following container: modes); null = host. */
@@ -432,11 +456,8 @@ export class BerthEngine implements Engine {
     return c.netns;
   }
 
-  private async attachEndpoint(
-    c: ContainerRecord,
-    attachment: ContainerRecord['networks'][number],
-    primary: boolean,
-  ): Promise<EndpointRecord> {
+  /** The endpoint a sandbox gets on a network: address, interface names, MAC (memory only). */
+  private planEndpoint(c: ContainerRecord, attachment: ContainerRecord['networks'][number]): EndpointRecord {
     const n = this.state.networks.find((x) => x.id === attachment.networkId);
     if (!n || !n.bridge) throw notFound(`network ${attachment.networkId} not found`);
     const used = this.state.endpoints.filter((e) => e.networkId === n.id).map((e) => e.ipv4);
@@ -444,32 +465,36 @@ export class BerthEngine implements Engine {
     const taken = new Set(this.state.endpoints.filter((e) => e.containerId === c.id).map((e) => e.ifName));
     let ifIndex = 0;
     while (taken.has(`eth${ifIndex}`)) ifIndex++;
-    const seq = this.nextSeq();
-    const prefixLen = Number(n.ipam[0]!.subnet.split('/')[1]);
-    const endpoint: EndpointRecord = {
+    return {
       id: alloc.newId(),
       networkId: n.id,
       containerId: c.id,
       ifName: `eth${ifIndex}`,
       hostIfName: alloc.vethName(this.state.endpoints.map((e) => e.hostIfName)),
       ipv4,
-      prefixLen,
+      prefixLen: Number(n.ipam[0]!.subnet.split('/')[1]),
       macAddress: alloc.macFor(ipv4),
-      seq,
+      seq: this.nextSeq(),
     };
+  }
+
+  /** Plumbs a planned endpoint: the veth pair, its address, and the default route when it is the primary one. */
+  private async attachEndpoint(c: ContainerRecord, endpoint: EndpointRecord, primary: boolean, firstInSandbox = false): Promise<void> {
+    const n = this.state.networks.find((x) => x.id === endpoint.networkId);
+    if (!n || !n.bridge) throw notFound(`network ${endpoint.networkId} not found`);
     await this.deps.host.attach({
       netns: c.netns,
       hostIf: endpoint.hostIfName,
       ifName: endpoint.ifName,
       bridge: n.bridge.name,
       mtu: n.bridge.mtu,
-      address: `${ipv4}/${prefixLen}`,
+      address: `${endpoint.ipv4}/${endpoint.prefixLen}`,
       mac: endpoint.macAddress,
       // Like dockerd: the primary endpoint routes through its gateway, except on an internal network.
       gateway: primary && !n.internal ? n.ipam[0]!.gateway : null,
       hairpin: !this.deps.config.userlandProxy,
+      loopbackUp: firstInSandbox,
     });
-    return endpoint;
   }
 
   private gatewayOf(containerId: string): EndpointRecord | undefined {
@@ -543,8 +568,7 @@ export class BerthEngine implements Engine {
     await this.lock.run(async () => {
       const c = this.state.containers.find((x) => x.id === id);
       if (!c || c.state.pid !== pid || c.state.status !== 'running') return;
-      await this.teardown(c, code, false);
-      await this.syncRules();
+      await this.teardown(c, code, true);
       const after = this.state.containers.find((x) => x.id === id);
       if (after?.autoRemove) this.forget(after);
       this.persist();
@@ -552,23 +576,29 @@ export class BerthEngine implements Engine {
     this.exits.delete(id);
   }
 
-  /** A sandbox's process ended: release its networking and record the exit. Rules are synced by the caller. */
-  private async teardown(c: ContainerRecord, exitCode: number, stale: boolean): Promise<void> {
-    const released = await this.releaseNetworking(c);
-    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, pidStartTime: '', exitCode, finishedAt: this.now().toISOString(), error: stale ? 'berthd restarted' : '' };
+  /** A sandbox's process ended: release its networking (with its rules, or the caller syncs them) and record the exit. */
+  private async teardown(c: ContainerRecord, exitCode: number, withRules: boolean): Promise<void> {
+    const released = await this.releaseNetworking(c, withRules);
+    const state: ContainerState = { ...c.state, status: 'exited', pid: 0, pidStartTime: '', exitCode, finishedAt: this.now().toISOString(), error: '' };
     this.replaceContainer({ ...released, state });
     this.emit('container', 'die', c.id, { name: c.name, exitCode: String(exitCode) });
   }
 
-  /** Gives back a sandbox's endpoints, ports, proxies and namespace; returns the record without them. */
-  private async releaseNetworking(c: ContainerRecord): Promise<ContainerRecord> {
+  /**
+   * Gives back a sandbox's endpoints, ports, proxies and namespace; returns the
+   * record without them. With `withRules`, its rules go at the same time as its links.
+   */
+  private async releaseNetworking(c: ContainerRecord, withRules = false): Promise<ContainerRecord> {
     await this.stopProxies(c.id);
     const mine = this.state.endpoints.filter((e) => e.containerId === c.id);
-    for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
-    if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
     this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.containerId !== c.id) };
     const released = { ...c, ports: [], netns: '' };
     this.replaceContainer(released);
+    const links = async (): Promise<void> => {
+      for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
+      if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
+    };
+    await allSettled([links(), withRules ? this.syncRules() : Promise.resolve()]);
     return released;
   }
 
@@ -632,10 +662,10 @@ export class BerthEngine implements Engine {
 
   // ---------------------------------------------------------------- helpers
 
-  private async ensureBridge(n: NetworkRecord): Promise<void> {
+  private async ensureBridge(n: NetworkRecord, expectNew = false): Promise<void> {
     if (!n.bridge) return;
     const { subnet, gateway } = n.ipam[0]!;
-    await this.deps.host.ensureBridge({ name: n.bridge.name, mtu: n.bridge.mtu, address: `${gateway}/${subnet.split('/')[1]}` });
+    await this.deps.host.ensureBridge({ name: n.bridge.name, mtu: n.bridge.mtu, address: `${gateway}/${subnet.split('/')[1]}`, expectNew });
     if (!this.deps.config.userlandProxy && this.deps.config.iptables) await this.deps.host.setRouteLocalnet(n.bridge.name);
   }
 

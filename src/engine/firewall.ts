@@ -1,9 +1,15 @@
 // Applies berth's desired rules to the kernel in one transaction per change:
-// one iptables-save to see the shared chains as they are, one
-// `iptables-restore --noflush` with the planned edits (nothing when already right).
-import type { DesiredRules } from '../render/ir.js';
+// one `iptables-restore --noflush` with the planned edits (nothing when already
+// right), planned against the kernel's rules as an iptables-save shows them.
+//
+// That read is skipped while berthd's rule watch vouches that nobody else has
+// committed since berth last read or wrote the rules: berth then plans against
+// the rules its last plan said the kernel would hold. A foreign commit drops
+// that view at once; a restore that fails on a view that turned out stale is
+// planned again from a fresh read.
+import type { DesiredRules, Ruleset } from '../render/ir.js';
 import { parseSave } from '../render/iptables/save-parse.js';
-import { planRestore } from '../render/iptables/plan.js';
+import { planRestore, planRestoreWithResult } from '../render/iptables/plan.js';
 import { run, type Exec, ExecError } from '../host/exec.js';
 import { systemError } from '../model/errors.js';
 
@@ -13,14 +19,15 @@ export interface FirewallBackend {
   restore(text: string): Promise<void>;
 }
 
-export function iptablesBackend(exec: Exec): FirewallBackend {
+/** `onSpawn` is told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
+export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): FirewallBackend {
   return {
     async save() {
       return (await run(exec, ['iptables-save'])).stdout;
     },
     async restore(text) {
       try {
-        await run(exec, ['iptables-restore', '-w', '--noflush'], { input: text });
+        await run(exec, ['iptables-restore', '-w', '--noflush'], { input: text, ...(onSpawn ? { onSpawn } : {}) });
       } catch (e) {
         throw restoreError(e, text);
       }
@@ -39,6 +46,11 @@ function restoreError(e: unknown, input: string): Error {
 
 export class Firewall {
   private applied: DesiredRules | null;
+  /** The kernel's rules as berth last read or left them (null: read them before planning). */
+  private kernel: Ruleset | null = null;
+  private tracked = false;
+  /** Counts foreign commits, so a view planned before one is not kept after it. */
+  private epoch = 0;
 
   constructor(
     private readonly backend: FirewallBackend,
@@ -52,8 +64,24 @@ export class Firewall {
     return this.applied;
   }
 
+  /**
+   * Whether every commit to the kernel's rules is reported to `forget` (berthd's
+   * rule watch is live and sees iptables' commits): only then is a view kept.
+   */
+  trackKernel(on: boolean): void {
+    this.tracked = on;
+    this.forget();
+  }
+
+  /** Someone else committed rules: read the kernel before the next plan. */
+  forget(): void {
+    this.kernel = null;
+    this.epoch++;
+  }
+
   /** Sets a built-in chain's policy (dockerd drops FORWARD when it turns ip_forward on). */
   async setPolicy(table: 'filter', chain: 'FORWARD', policy: 'ACCEPT' | 'DROP'): Promise<void> {
+    this.kernel = null;
     await this.backend.restore(`*${table}\n:${chain} ${policy} [0:0]\nCOMMIT\n`);
   }
 
@@ -63,21 +91,34 @@ export class Firewall {
    */
   async apply(desired: DesiredRules, beforeChange?: () => void): Promise<boolean> {
     if (desired.tables.length === 0 && this.applied === null) return false; // --iptables=false: touch nothing
-    const plan = await this.plan(desired);
+    const epoch = this.epoch;
+    const viewed = this.kernel;
+    const current = viewed ?? parseSave(await this.backend.save());
+    const { text: plan, after } = planRestoreWithResult(current, desired, this.applied);
     if (plan !== '') {
       beforeChange?.();
-      await this.backend.restore(plan);
+      try {
+        await this.backend.restore(plan);
+      } catch (e) {
+        this.kernel = null;
+        if (viewed === null) throw e;
+        return this.apply(desired); // the view was stale: plan again from the kernel
+      }
     }
     this.applied = desired.tables.length === 0 ? null : desired;
+    this.kernel = this.tracked && epoch === this.epoch ? after : null;
     return plan !== '';
   }
 
   /** Whether bringing the kernel to `desired` would change anything; reads only. */
   async differs(desired: DesiredRules): Promise<boolean> {
     if (desired.tables.length === 0 && this.applied === null) return false;
-    return (await this.plan(desired)) !== '';
+    const drifted = (await this.plan(desired)) !== '';
+    if (drifted) this.forget(); // the repair that follows must plan from the kernel, not from the view
+    return drifted;
   }
 
+  /** Always from the kernel: this is how drift is found. */
   private async plan(desired: DesiredRules): Promise<string> {
     return planRestore(parseSave(await this.backend.save()), desired, this.applied);
   }

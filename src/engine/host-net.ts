@@ -5,6 +5,8 @@ export interface BridgeSpec {
   readonly name: string;
   readonly mtu: number;
   readonly address: string; // gateway with prefix, e.g. 172.18.0.1/16
+  /** For a network being created: create at once, and look at what is there only if the name is taken. */
+  readonly expectNew?: boolean;
 }
 
 export interface AttachSpec {
@@ -18,6 +20,8 @@ export interface AttachSpec {
   readonly gateway: string | null; // default route via this address (primary endpoint only)
   /** Hairpin mode on the bridge port: dockerd's with the userland proxy off, so a sandbox reaches its own published port. */
   readonly hairpin?: boolean;
+  /** Also brings the sandbox's `lo` up (its first endpoint does, sparing a process). */
+  readonly loopbackUp?: boolean;
 }
 
 export interface HostNet {
@@ -26,8 +30,8 @@ export interface HostNet {
   removeBridge(name: string): Promise<void>;
   /** Names of the bridges in this namespace. */
   listBridges(): Promise<readonly string[]>;
-  /** Creates a named namespace with `lo` up. */
-  createSandbox(netns: string): Promise<void>;
+  /** Creates a named namespace, with `lo` up unless its first attach brings it up (`loopbackUp` false). */
+  createSandbox(netns: string, loopbackUp?: boolean): Promise<void>;
   removeSandbox(netns: string): Promise<void>;
   /** Named namespaces whose name starts with `prefix`. */
   listSandboxes(prefix: string): Promise<readonly string[]>;

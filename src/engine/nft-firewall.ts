@@ -33,10 +33,11 @@ export interface NftBackend {
   list(): Promise<string | null>;
 }
 
-export function nftBackend(exec: Exec): NftBackend {
+/** `onSpawn` is told the pid of each `nft -f` (berthd's own commits, for the rule watch). */
+export function nftBackend(exec: Exec, onSpawn?: (pid: number) => void): NftBackend {
   return {
     async load(script) {
-      const r = await exec(['nft', '-f', '-'], { input: script });
+      const r = await exec(['nft', '-f', '-'], { input: script, ...(onSpawn ? { onSpawn } : {}) });
       if (r.code !== 0) throw loadError(r.stderr, script);
     },
     async list() {

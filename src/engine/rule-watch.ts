@@ -3,7 +3,8 @@
 // a flush by a firewall reload or `iptables -F` is seen at once. A slow periodic
 // check is the safety net (iptables-legacy changes, or nft missing), so nothing
 // polls fast while nothing changes. A burst of changes gives one callback, once
-// it is over.
+// it is over. Commits by berthd's own processes (`owns`) give none: berthd knows
+// what it wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface RuleWatch {
@@ -18,6 +19,19 @@ export interface RuleWatchOptions {
   /** Safety-net period (ms). */
   readonly periodMs?: number;
   readonly log?: (message: string) => void;
+  /** Whether a pid is one of berthd's own rule writers. */
+  readonly owns?: (pid: number) => boolean;
+  /** Called at once for every commit by another process (before the quiet window). */
+  readonly onForeignCommit?: () => void;
+  /** Called when `nft monitor` starts (true) or ends (false): while it runs, every commit is seen. */
+  readonly onMonitor?: (live: boolean) => void;
+}
+
+/** `# new generation 42 by process 1234 (iptables-nft-re)` -> 1234; null when not such a line, -1 when it names no process. */
+export function generationPid(line: string): number | null {
+  if (!line.startsWith('# new generation')) return null;
+  const m = /by process (\d+)/.exec(line);
+  return m ? Number(m[1]) : -1;
 }
 
 export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOptions = {}): RuleWatch {
@@ -51,11 +65,21 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      if (lines.some((l) => l.startsWith('# new generation'))) fire('ruleset changed');
+      let foreign = false;
+      for (const line of lines) {
+        const pid = generationPid(line);
+        if (pid !== null && !(pid > 0 && opts.owns?.(pid))) foreign = true;
+      }
+      if (foreign) {
+        opts.onForeignCommit?.();
+        fire('ruleset changed');
+      }
     });
+    child.on('spawn', () => opts.onMonitor?.(true));
     child.on('error', (e) => opts.log?.(`nft monitor unavailable (${e.message}); checking every ${opts.periodMs ?? 10_000} ms`));
     child.on('exit', () => {
       monitor = null;
+      opts.onMonitor?.(false);
       if (!stopped) setTimeout(startMonitor, 1000).unref();
     });
   };

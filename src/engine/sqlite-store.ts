@@ -1,8 +1,8 @@
 // berth's durable state in SQLite (better-sqlite3) under --data-root: one row per
 // network, endpoint and container (the record as JSON, plus the columns that the
 // unique indexes guard), and a small key/value table for counters and the rules
-// last applied. Every save is one transaction, so a kill at any moment leaves the
-// previous or the next state. The indexes make a double lease an error at commit:
+// last applied. Every save is one transaction writing only the rows that changed,
+// so a kill at any moment leaves the previous or the next state. The indexes make a double lease an error at commit:
 // no name twice, no address twice on a network, no host port twice.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -38,32 +38,87 @@ export function sqliteStore(dataRoot: string): SqliteStore {
   migrate(db);
 
   const put = {
-    network: db.prepare('INSERT OR REPLACE INTO networks (id, name, doc) VALUES (?, ?, ?)'),
-    container: db.prepare('INSERT OR REPLACE INTO containers (id, name, doc) VALUES (?, ?, ?)'),
-    endpoint: db.prepare('INSERT OR REPLACE INTO endpoints (id, network_id, container_id, ipv4, doc) VALUES (?, ?, ?, ?, ?)'),
+    network: db.prepare('INSERT INTO networks (id, name, doc) VALUES (?, ?, ?)'),
+    container: db.prepare('INSERT INTO containers (id, name, doc) VALUES (?, ?, ?)'),
+    endpoint: db.prepare('INSERT INTO endpoints (id, network_id, container_id, ipv4, doc) VALUES (?, ?, ?, ?, ?)'),
     port: db.prepare('INSERT INTO ports (container_id, proto, host_ip, host_port) VALUES (?, ?, ?, ?)'),
     meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
-  const clear = ['networks', 'containers', 'endpoints', 'ports'].map((t) => db.prepare(`DELETE FROM ${t}`));
+  // An update keeps the row where it is: records load in the order they were first saved.
+  const update = {
+    network: db.prepare('UPDATE networks SET name = ?, doc = ? WHERE id = ?'),
+    container: db.prepare('UPDATE containers SET name = ?, doc = ? WHERE id = ?'),
+    endpoint: db.prepare('UPDATE endpoints SET network_id = ?, container_id = ?, ipv4 = ?, doc = ? WHERE id = ?'),
+  };
+  const drop = {
+    networks: db.prepare('DELETE FROM networks WHERE id = ?'),
+    containers: db.prepare('DELETE FROM containers WHERE id = ?'),
+    endpoints: db.prepare('DELETE FROM endpoints WHERE id = ?'),
+    ports: db.prepare('DELETE FROM ports WHERE container_id = ?'),
+  };
 
-  // Rows are rewritten whole: berth's state is small (records, not packets), and a
-  // full rewrite in one transaction is simpler to trust than a diff.
+  // What the database holds, as written: a save writes only the rows whose
+  // document changed (one container more is one row, not the whole state again).
+  type Table = 'networks' | 'containers' | 'endpoints';
+  const written = {
+    networks: new Map<string, string>(),
+    containers: new Map<string, string>(),
+    endpoints: new Map<string, string>(),
+    meta: new Map<string, string>(),
+  };
+
+  interface Changes<T> {
+    readonly docs: Map<string, string>;
+    readonly gone: string[];
+    readonly changed: T[];
+    readonly added: T[];
+  }
+  const changes = <T extends { readonly id: string }>(table: Table, records: readonly T[]): Changes<T> => {
+    const docs = new Map(records.map((r) => [r.id, JSON.stringify(r)]));
+    const before = written[table];
+    return {
+      docs,
+      gone: [...before.keys()].filter((id) => !docs.has(id)),
+      changed: records.filter((r) => before.has(r.id) && before.get(r.id) !== docs.get(r.id)),
+      added: records.filter((r) => !before.has(r.id)),
+    };
+  };
+
+  // Rows that go are deleted before any is written, and rows are never
+  // replaced: the unique indexes fail only a state that really holds something twice.
   const write = db.transaction((s: State) => {
-    for (const c of clear) c.run();
-    for (const n of s.networks) put.network.run(n.id, n.name, JSON.stringify(n));
-    for (const c of s.containers) {
-      put.container.run(c.id, c.name, JSON.stringify(c));
-      for (const p of c.ports) put.port.run(c.id, p.proto, p.hostIp || '0.0.0.0', p.hostPort);
-    }
-    for (const e of s.endpoints) put.endpoint.run(e.id, e.networkId, e.containerId, e.ipv4, JSON.stringify(e));
-    for (const k of META_KEYS) put.meta.run(k, JSON.stringify(s[k] ?? null));
+    const n = changes('networks', s.networks);
+    const e = changes('endpoints', s.endpoints);
+    const c = changes('containers', s.containers);
+    for (const id of e.gone) drop.endpoints.run(id);
+    for (const id of [...c.gone, ...c.changed.map((x) => x.id)]) drop.ports.run(id);
+    for (const id of c.gone) drop.containers.run(id);
+    for (const id of n.gone) drop.networks.run(id);
+    for (const x of n.changed) update.network.run(x.name, n.docs.get(x.id), x.id);
+    for (const x of n.added) put.network.run(x.id, x.name, n.docs.get(x.id));
+    for (const x of c.changed) update.container.run(x.name, c.docs.get(x.id), x.id);
+    for (const x of c.added) put.container.run(x.id, x.name, c.docs.get(x.id));
+    for (const x of [...c.changed, ...c.added]) for (const p of x.ports) put.port.run(x.id, p.proto, p.hostIp || '0.0.0.0', p.hostPort);
+    for (const x of e.changed) update.endpoint.run(x.networkId, x.containerId, x.ipv4, e.docs.get(x.id), x.id);
+    for (const x of e.added) put.endpoint.run(x.id, x.networkId, x.containerId, x.ipv4, e.docs.get(x.id));
+    const meta = new Map(META_KEYS.map((k) => [k as string, JSON.stringify(s[k] ?? null)]));
+    for (const [k, v] of meta) if (written.meta.get(k) !== v) put.meta.run(k, v);
+    return { networks: n.docs, endpoints: e.docs, containers: c.docs, meta };
   });
+
+  const rows = (table: Table): { id: string; doc: string }[] =>
+    db.prepare(`SELECT id, doc FROM ${table} ORDER BY rowid`).all() as { id: string; doc: string }[];
 
   return {
     load() {
-      const docs = <T>(table: string): T[] =>
-        (db.prepare(`SELECT doc FROM ${table} ORDER BY rowid`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as T);
-      const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, JSON.parse(r.value) as unknown]));
+      const docs = <T>(table: Table): T[] => {
+        const found = rows(table);
+        written[table] = new Map(found.map((r) => [r.id, r.doc]));
+        return found.map((r) => JSON.parse(r.doc) as T);
+      };
+      const metaRows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+      written.meta = new Map(metaRows.map((r) => [r.key, r.value]));
+      const meta = new Map(metaRows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
       const fromMeta = Object.fromEntries(META_KEYS.filter((k) => meta.has(k)).map((k) => [k, meta.get(k)])) as Partial<Meta>;
       return {
         ...EMPTY_STATE,
@@ -75,7 +130,8 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     },
     save(state) {
       try {
-        write(state);
+        // Taken as written only once the transaction committed.
+        Object.assign(written, write(state));
       } catch (e) {
         throw systemError(`cannot save berth state: ${(e as Error).message}`, e);
       }

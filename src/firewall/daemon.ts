@@ -31,7 +31,8 @@ export async function startAccessFirewall(engine: Engine, log: FirewallLog): Pro
     );
   await reapply('berthd start');
   const unsubscribe = engine.onEvent((e) => {
-    if (e.type === 'network' && (e.action === 'create' || e.action === 'destroy')) void reapply(`network ${e.action}`);
+    // The rules follow the bridges; with none stored, a network changes nothing (a kernel change is the watch's).
+    if (e.type === 'network' && (e.action === 'create' || e.action === 'destroy') && service.list().length > 0) void reapply(`network ${e.action}`);
     if (e.type === 'daemon' && e.action === 'repair') void reapply('berth rules repaired');
   });
   return { reapply, stop: unsubscribe };

@@ -15,6 +15,8 @@ export interface ExecOptions {
   /** Kill the program after this many milliseconds (default 60 s). */
   readonly timeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Told the program's pid once it runs (the rule watch tells berthd's own commits from others' by pid). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /** Runs argv[0] with the rest as arguments; resolves with the result whatever the exit code. */
@@ -44,6 +46,7 @@ export const exec: Exec = (argv, options = {}) =>
       env: options.env ?? process.env,
       timeout: options.timeoutMs ?? 60_000,
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -3,10 +3,12 @@
 // `hostNet(new FakeHost())` drives the in-memory fake with the same batches.
 //
 // Processes per operation (berthd runs them from the host namespace):
-//   ensureBridge  1 (`ip -j -d link show dev BR`) + 1 batch (create+address+up)
-//   createSandbox 2 (`ip netns add`, `ip -n NS -batch -` for `lo up`)
+//   ensureBridge  1 batch (create+address+up) for a new network; else 1 (`ip -j -d link
+//                 show dev BR`) first, and the batch only when something is missing
+//   createSandbox 1 (`ip netns add`) + 1 (`ip -n NS -batch -` for `lo up`),
+//                 unless the first attach brings lo up
 //   attach        2 (host batch: veth with its peer in NS, master, up;
-//                    sandbox batch: address, up, default route)
+//                    sandbox batch: [lo up,] address, up, default route)
 //   detach        1, removeSandbox 1, removeBridge 1; sysctls 0 (/proc/sys)
 import { statSync } from 'node:fs';
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
@@ -14,6 +16,7 @@ import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
 import { netnsPath } from './netns.js';
+import { procRoutes } from './proc-route.js';
 import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
 
@@ -44,39 +47,54 @@ function inodeOf(path: string): number | null {
 
 export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
   const bridgeMac = options.bridgeMac ?? (() => randomMac());
+
+  /** Creates the bridge with its address, up; false when a link of that name exists already. */
+  async function createBridge(spec: BridgeSpec): Promise<boolean> {
+    // A pinned MAC: without one, the bridge's MAC follows its lowest port.
+    const lines = planAddBridge({ name: spec.name, mtu: spec.mtu, mac: bridgeMac(), addresses: [spec.address] });
+    const linkAdd = lines.findIndex((l) => l.startsWith('link add '));
+    try {
+      await host.batch(lines);
+      return true;
+    } catch (e) {
+      if (e instanceof BatchError && e.index === linkAdd && e.kind === 'conflict') return false;
+      // A batch keeps the lines before the failing one: take the new bridge away
+      // again, but never when its `link add` failed (the name may be someone else's).
+      if (e instanceof BatchError && e.index > linkAdd) await ignoreMissing(() => host.batch(planRemoveBridge(spec.name))).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Takes the bridge as it is, adding its address and bringing it up where needed; creates it if missing. */
+  async function adoptBridge(spec: BridgeSpec): Promise<void> {
+    const link = await host.links.link(spec.name);
+    if (link === null) {
+      if (!(await createBridge(spec))) throw conflict(`${spec.name} appeared while berth was creating it`);
+      return;
+    }
+    if (link.kind !== 'bridge') throw conflict(`${spec.name} exists and is not a bridge`);
+    const addrs = await host.links.addresses({ dev: spec.name });
+    const lines: string[] = [];
+    if (!addrs.some((a) => a.cidr === spec.address)) lines.push(addrAdd(spec.name, spec.address));
+    if (!link.up) lines.push(linkUp(spec.name));
+    await host.batch(lines);
+  }
+
   return {
     async ensureBridge(spec: BridgeSpec): Promise<void> {
       parseCidr(spec.address);
-      const link = await host.links.link(spec.name);
-      if (link === null) {
-        // A pinned MAC: without one, the bridge's MAC follows its lowest port.
-        const lines = planAddBridge({ name: spec.name, mtu: spec.mtu, mac: bridgeMac(), addresses: [spec.address] });
-        try {
-          await host.batch(lines);
-        } catch (e) {
-          // A batch keeps the lines before the failing one: take the new bridge away
-          // again, but never when its `link add` failed (the name may be someone else's).
-          if (e instanceof BatchError && e.index > lines.findIndex((l) => l.startsWith('link add '))) {
-            await ignoreMissing(() => host.batch(planRemoveBridge(spec.name))).catch(() => undefined);
-          }
-          throw e;
-        }
-        return;
-      }
-      if (link.kind !== 'bridge') throw conflict(`${spec.name} exists and is not a bridge`);
-      const addrs = await host.links.addresses({ dev: spec.name });
-      const lines: string[] = [];
-      if (!addrs.some((a) => a.cidr === spec.address)) lines.push(addrAdd(spec.name, spec.address));
-      if (!link.up) lines.push(linkUp(spec.name));
-      await host.batch(lines);
+      // A new network's bridge is created at once; an existing one (berthd
+      // starting) is looked at first, then fixed.
+      if (!spec.expectNew || !(await createBridge(spec))) await adoptBridge(spec);
     },
 
     removeBridge: (name) => ignoreMissing(() => host.batch(planDetach(name))),
 
     listBridges: async () => (await host.links.links()).filter((l) => l.kind === 'bridge').map((l) => l.name),
 
-    async createSandbox(netns: string): Promise<void> {
+    async createSandbox(netns: string, loopbackUp = true): Promise<void> {
       await host.netns.add(netns);
+      if (!loopbackUp) return;
       try {
         await host.batch([linkUp('lo')], { netns });
       } catch (e) {
@@ -110,7 +128,7 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
         addresses: [spec.address],
         ...(spec.gateway !== null ? { gateway: spec.gateway } : {}),
         ...(spec.hairpin ? { hairpin: true } : {}),
-        loopbackUp: false, // createSandbox did it
+        loopbackUp: spec.loopbackUp ?? false,
       });
       // Leave nothing behind: the veth pair goes with its host side. Never delete
       // when the `link add` itself failed: the name may belong to someone else.
@@ -162,8 +180,11 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
   };
 }
 
-/** The real one: berthd runs in the host namespace, so batches and sysctls go to the current namespace. */
-export const kernelHostNet = (execFn: Exec, options?: HostNetOptions): HostNet => hostNet(realHost(execFn), options);
+/**
+ * The real one: berthd runs in the host namespace, so batches and sysctls go to
+ * the current namespace, and its routes are read from /proc (no `ip` process).
+ */
+export const kernelHostNet = (execFn: Exec, options?: HostNetOptions): HostNet => ({ ...hostNet(realHost(execFn), options), routes: () => procRoutes() });
 
 /** For engine tests: the port over a FakeHost, which stays inspectable. */
 export function fakeHostNet(options: FakeHostOptions & HostNetOptions = {}): { net: HostNet; host: FakeHost } {

@@ -89,8 +89,24 @@ function cursorKey(ip: string, proto: Proto, start: number, end: number): string
   return `${ip}/${proto}/${start}-${end}`;
 }
 
-function isBusy(state: PortAllocatorState, ip: string, proto: Proto, port: number): boolean {
-  return state.allocations.some((a) => a.proto === proto && a.port === port && hostIpsConflict(a.hostIp, ip));
+/** Who holds each protocol/port: a conflict check costs the same however many ports are taken. */
+class Holders {
+  private readonly byPort = new Map<string, string[]>();
+
+  constructor(allocations: readonly HostPortAllocation[]) {
+    for (const a of allocations) this.add(a.hostIp, a.proto, a.port);
+  }
+
+  busy(ip: string, proto: Proto, port: number): boolean {
+    return this.byPort.get(`${proto}/${port}`)?.some((held) => hostIpsConflict(held, ip)) ?? false;
+  }
+
+  add(ip: string, proto: Proto, port: number): void {
+    const key = `${proto}/${port}`;
+    const held = this.byPort.get(key);
+    if (held) held.push(ip);
+    else this.byPort.set(key, [ip]);
+  }
 }
 
 export interface PortChoice {
@@ -100,14 +116,20 @@ export interface PortChoice {
 
 /** Allocates one host port; returns it with the new state (the input is not changed). */
 export function allocateHostPort(state: PortAllocatorState, req: HostPortRequest, ephemeral: EphemeralRange): PortChoice {
+  const { ports, state: next } = allocateHostPorts(state, [req], ephemeral);
+  return { port: ports[0] as number, state: next };
+}
+
+/** One request against the holders, moving the cursors; returns the port. */
+function allocateOne(holders: Holders, cursors: Record<string, number>, req: HostPortRequest, ephemeral: EphemeralRange): { ip: string; port: number } {
   if (req.proto !== 'tcp' && req.proto !== 'udp' && req.proto !== 'sctp') throw invalid('unknown protocol');
   const ip = normalizeHostIp(req.hostIp);
   const start = req.hostPort?.start ?? 0;
   const end = req.hostPort?.end ?? 0;
 
   if (start > 0 && start === end) {
-    if (isBusy(state, ip, req.proto, start)) throw conflict(`Bind for ${ip}:${start} failed: port is already allocated`);
-    return { port: start, state: { ...state, allocations: [...state.allocations, { hostIp: ip, proto: req.proto, port: start }] } };
+    if (holders.busy(ip, req.proto, start)) throw conflict(`Bind for ${ip}:${start} failed: port is already allocated`);
+    return { ip, port: start };
   }
 
   let lo: number;
@@ -121,19 +143,14 @@ export function allocateHostPort(state: PortAllocatorState, req: HostPortRequest
     hi = end;
   }
   const key = cursorKey(ip, req.proto, lo, hi);
-  const last = state.cursors[key];
+  const last = cursors[key];
   let port = last !== undefined && last >= lo && last <= hi ? last : hi;
   for (let i = 0; i <= hi - lo; i++) {
     port++;
     if (port > hi) port = lo;
-    if (!isBusy(state, ip, req.proto, port)) {
-      return {
-        port,
-        state: {
-          allocations: [...state.allocations, { hostIp: ip, proto: req.proto, port }],
-          cursors: { ...state.cursors, [key]: port },
-        },
-      };
+    if (!holders.busy(ip, req.proto, port)) {
+      cursors[key] = port;
+      return { ip, port };
     }
   }
   throw unavailable('all ports are allocated');
@@ -141,21 +158,24 @@ export function allocateHostPort(state: PortAllocatorState, req: HostPortRequest
 
 /**
  * Allocates several ports, all or nothing (Docker releases what it took when one
- * binding of a container fails).
+ * binding of a container fails); the input state is not changed.
  */
 export function allocateHostPorts(
   state: PortAllocatorState,
   reqs: readonly HostPortRequest[],
   ephemeral: EphemeralRange,
 ): { readonly ports: number[]; readonly state: PortAllocatorState } {
-  let s = state;
+  const holders = new Holders(state.allocations);
+  const allocations = [...state.allocations];
+  const cursors = { ...state.cursors };
   const ports: number[] = [];
   for (const r of reqs) {
-    const c = allocateHostPort(s, r, ephemeral);
-    ports.push(c.port);
-    s = c.state;
+    const { ip, port } = allocateOne(holders, cursors, r, ephemeral);
+    holders.add(ip, r.proto, port);
+    allocations.push({ hostIp: ip, proto: r.proto, port });
+    ports.push(port);
   }
-  return { ports, state: s };
+  return { ports, state: { allocations, cursors } };
 }
 
 /** Releases one allocation (the cursor stays where it is, as in Docker). */

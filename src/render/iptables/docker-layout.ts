@@ -102,11 +102,15 @@ function renderNat(input: LayoutInput, newestFirst: readonly LayoutNetwork[]): D
     if (n.ipMasq) postrouting.push(`-s ${n.subnet} ! -o ${n.bridge} -j MASQUERADE`);
     if (n.ipMasq && !input.hairpin) docker.push(`-i ${n.bridge} -j RETURN`);
   }
+  const hairpins = new Set<string>();
   for (const p of input.ports) {
     // One container port published twice (-p 8080:80 -p 9090:80) needs one hairpin rule:
     // dockerd appends an identical second copy, which a shared chain cannot tell apart.
     const hairpin = `-s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`;
-    if (!postrouting.includes(hairpin)) postrouting.push(hairpin);
+    if (!hairpins.has(hairpin)) {
+      hairpins.add(hairpin);
+      postrouting.push(hairpin);
+    }
     const address = boundAddress(p);
     const dst = address ? `-d ${address}/32 ` : '';
     const notFromBridge = input.hairpin ? '' : `! -i ${p.bridge} `;

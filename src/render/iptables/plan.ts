@@ -8,34 +8,49 @@
 //      (with --noflush a declaration creates the chain or empties it);
 //   2. -F of owned chains berth no longer wants;
 //   3. -D then -I in shared built-in chains;
-//   4. -A of the rewritten owned chains and new seed chains;
+//   4. the edits of owned chains kept in place (plan-owned.ts), then -A of the
+//      rewritten owned chains and new seed chains;
 //   5. -X of the chains emptied in 2, now that nothing berth keeps jumps to them.
 import { invalid } from '../../model/errors.js';
-import { isBuiltinChain, type DesiredRules, type DesiredTable, type Ruleset, type TableName, type TableState } from '../ir.js';
+import { BUILTIN_CHAINS, isBuiltinChain, type ChainState, type DesiredRules, type DesiredTable, type Ruleset, type TableName, type TableState } from '../ir.js';
 import { ruleTarget } from './jump.js';
+import { planOwnedChain } from './plan-owned.js';
 import { planSharedChain } from './plan-shared.js';
 import { ruleLine } from './save-print.js';
 import { canonicalRule, tokenize } from './tokenize.js';
 
 export function planRestore(current: Ruleset, desired: DesiredRules, previous: DesiredRules | null): string {
+  return planRestoreWithResult(current, desired, previous).text;
+}
+
+/**
+ * The plan, and the rules the kernel holds once it ran (rules in canonical form):
+ * what berth knows of the kernel without reading it again.
+ */
+export function planRestoreWithResult(current: Ruleset, desired: DesiredRules, previous: DesiredRules | null): { text: string; after: Ruleset } {
   const names: TableName[] = desired.tables.map((t) => t.name);
   for (const t of previous?.tables ?? []) if (!names.includes(t.name)) names.push(t.name);
-  return names
-    .map((name) =>
+  const planned = new Map(
+    names.map((name) => [
+      name,
       planTable(
         current.tables.find((t) => t.name === name) ?? null,
         desired.tables.find((t) => t.name === name) ?? ownNothing(name),
         previous?.tables.find((t) => t.name === name) ?? null,
       ),
-    )
-    .join('');
+    ]),
+  );
+  const text = [...planned.values()].map((p) => p.text).join('');
+  const tables = current.tables.map((t) => planned.get(t.name)?.after ?? t);
+  for (const [name, p] of planned) if (p.text !== '' && !current.tables.some((t) => t.name === name)) tables.push(p.after);
+  return { text, after: { tables } };
 }
 
 function ownNothing(name: TableName): DesiredTable {
   return { name, chains: [], builtinRules: [], seedChains: [] };
 }
 
-function planTable(current: TableState | null, want: DesiredTable, before: DesiredTable | null): string {
+function planTable(current: TableState | null, want: DesiredTable, before: DesiredTable | null): { text: string; after: TableState } {
   checkDesired(want);
   const table = want.name;
   const kernel = new Map<string, readonly string[]>((current?.chains ?? []).map((c) => [c.name, c.rules.map(canonicalRule)]));
@@ -45,6 +60,7 @@ function planTable(current: TableState | null, want: DesiredTable, before: Desir
   const flush: string[] = [];
   const deletes: string[] = [];
   const inserts: string[] = [];
+  const edits: string[] = [];
   const appends: string[] = [];
   const remove: string[] = [];
 
@@ -55,7 +71,15 @@ function planTable(current: TableState | null, want: DesiredTable, before: Desir
   };
   for (const chain of want.chains) {
     const rules = chain.rules.map(canonicalRule);
-    if (!sameRules(kernel.get(chain.name), rules)) rewrite(chain.name, rules);
+    const inKernel = kernel.get(chain.name);
+    if (inKernel !== undefined && sameRules(inKernel, rules)) continue;
+    const inPlace = inKernel === undefined ? null : planOwnedChain(chain.name, inKernel, rules);
+    if (inPlace === null) {
+      rewrite(chain.name, rules);
+    } else {
+      edits.push(...inPlace);
+      after.set(chain.name, rules);
+    }
   }
   for (const seed of want.seedChains) {
     if (!kernel.has(seed.name)) rewrite(seed.name, seed.rules.map(canonicalRule));
@@ -79,8 +103,23 @@ function planTable(current: TableState | null, want: DesiredTable, before: Desir
   // A chain someone else still jumps to stays, emptied: deleting it would fail the whole restore.
   for (const name of stale) if (!isJumpedTo(after, name)) remove.push(`-X ${name}`);
 
-  const lines = [...declare, ...flush, ...deletes, ...inserts, ...appends, ...remove];
-  return lines.length === 0 ? '' : [`*${table}`, ...lines, 'COMMIT', ''].join('\n');
+  const lines = [...declare, ...flush, ...deletes, ...inserts, ...edits, ...appends, ...remove];
+  if (lines.length === 0) return { text: '', after: current ?? { name: table, chains: [] } };
+  for (const name of remove) after.delete(name.slice('-X '.length));
+  return { text: [`*${table}`, ...lines, 'COMMIT', ''].join('\n'), after: tableAfter(table, current, after) };
+}
+
+/** The table once the plan ran: its chains in their old order with their new rules, new chains after them. */
+function tableAfter(table: TableName, current: TableState | null, after: ReadonlyMap<string, readonly string[]>): TableState {
+  const policy = new Map<string, string | null>((current?.chains ?? []).map((c) => [c.name, c.policy]));
+  // A table the kernel did not have comes with its built-in chains.
+  for (const name of BUILTIN_CHAINS[table]) if (!policy.has(name)) policy.set(name, 'ACCEPT');
+  const names = [...policy.keys(), ...[...after.keys()].filter((name) => !policy.has(name))];
+  const chains = names.flatMap((name): ChainState[] => {
+    const rules = after.get(name) ?? (isBuiltinChain(table, name) ? [] : undefined);
+    return rules === undefined ? [] : [{ name, policy: policy.get(name) ?? null, rules }];
+  });
+  return { name: table, chains };
 }
 
 /** Built-in chains berth has rules in now or had before, desired ones first. */
@@ -105,8 +144,8 @@ function checkDesired(want: DesiredTable): void {
   }
 }
 
-function sameRules(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  return a !== undefined && a.length === b.length && a.every((rule, i) => rule === b[i]);
+function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((rule, i) => rule === b[i]);
 }
 
 function isJumpedTo(chains: ReadonlyMap<string, readonly string[]>, name: string): boolean {

@@ -217,16 +217,8 @@ test('port conflict: the second start fails with Docker\'s message and leaves no
   });
   assert.deepEqual(h.engine.endpoints(appnet.id).map((e) => e.containerId), [h.engine.inspectContainer('web').id]);
   assert.equal(h.rules(), hairpinPublished(br, 'appnet', '172.18.0.2'));
-  // It did get as far as its sandbox and veth, and undid both.
-  assert.deepEqual(
-    h.host.batches.slice(batches).map((b) => [b.netns ?? 'host', b.lines[0]?.split(' ').slice(0, 3).join(' ')]),
-    [
-      ['tst-web2', 'link set dev'],
-      ['host', 'link add name'],
-      ['tst-web2', 'addr add 172.18.0.3/16'],
-      ['host', 'link del dev'],
-    ],
-  );
+  // Host ports are taken in memory before the kernel is touched: nothing was made, nothing undone.
+  assert.deepEqual(h.host.batches.slice(batches), []);
   const failed = h.engine.inspectContainer('web2');
   assert.deepEqual(failed, { ...web2, state: { ...CREATED, error: err.message } });
   assert.deepEqual(h.state().containers.find((c) => c.id === web2.id), failed);
@@ -249,7 +241,7 @@ test('a failure in the sandbox side of the attach rolls everything back; the err
   const err = await rejection(h.engine.startContainer('web'));
   assert.equal(
     err.message,
-    'ip -batch in netns tst-web failed at line 3 of 3 "route add default via 172.18.0.1 dev eth0": RTNETLINK answers: Operation not permitted',
+    'ip -batch in netns tst-web failed at line 4 of 4 "route add default via 172.18.0.1 dev eth0": RTNETLINK answers: Operation not permitted',
   );
   assert.deepEqual(await snapshot(h), before);
   assert.deepEqual(await h.host.netns.list(), []);

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FakeIptables } from '../../../src/backend/fake-iptables.js';
 import { isBuiltinChain, type DesiredRules, type Ruleset } from '../../../src/render/ir.js';
-import { planRestore } from '../../../src/render/iptables/plan.js';
+import { planRestore, planRestoreWithResult } from '../../../src/render/iptables/plan.js';
+import { rulesetView } from './fixtures.js';
 import { parseSave } from '../../../src/render/iptables/save-parse.js';
 import { printSave } from '../../../src/render/iptables/save-print.js';
 
@@ -63,8 +64,10 @@ describe('dockerd golden snapshots', () => {
       let previous: DesiredRules | null = null;
       for (const { step, text } of steps) {
         const desired = desiredOf(parseSave(text));
-        fake.restore(planRestore(fake.save(), desired, previous), { noflush: true });
+        const planned = planRestoreWithResult(fake.save(), desired, previous);
+        fake.restore(planned.text, { noflush: true });
         assert.equal(printSave(fake.save()), canonical(text), `${file} after ${step}`);
+        assert.deepEqual(rulesetView(planned.after), rulesetView(fake.save()), `${file}: the plan's own account after ${step}`);
         assert.equal(planRestore(fake.save(), desired, desired), '', `${file} re-plan after ${step}`);
         previous = desired;
       }

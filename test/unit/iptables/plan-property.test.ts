@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeIptables } from '../../../src/backend/fake-iptables.js';
 import type { DesiredRules } from '../../../src/render/ir.js';
-import { planRestore } from '../../../src/render/iptables/plan.js';
+import { planRestore, planRestoreWithResult } from '../../../src/render/iptables/plan.js';
+import { rulesetView } from './fixtures.js';
 
 /** mulberry32: a small seeded generator, so failures reproduce. */
 function random(seed: number): () => number {
@@ -86,7 +87,9 @@ describe('planRestore on random shared chains', () => {
       const owned = new Set([...desiredRules, ...(previous ? previousRules : [])]);
       const context = `seed ${seed}: kernel ${JSON.stringify(kernel)} desired ${JSON.stringify(desiredRules)}`;
 
-      f.restore(planRestore(f.save(), desired, previous), { noflush: true });
+      const planned = planRestoreWithResult(f.save(), desired, previous);
+      f.restore(planned.text, { noflush: true });
+      assert.deepEqual(rulesetView(planned.after), rulesetView(f.save()), `${context}: the plan's own account of the result`);
       const after = forwardOf(f);
       assert.deepEqual(
         after.filter((r) => owned.has(r)),

@@ -1,0 +1,24 @@
+// The processes berthd ran to change the kernel's rules. `nft monitor` names the
+// process behind each committed transaction, so the rule watch can tell berthd's
+// own commits (nothing to check, nothing to repair) from someone else's (which
+// may have changed berth's rules). A pid is remembered for a short while only:
+// long enough for its commit to be reported, not long enough to be reused.
+const REMEMBER_MS = 10_000;
+
+export class OwnCommits {
+  private readonly pids = new Map<number, number>(); // pid -> when it was started
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Records a process berthd started to commit rules (pass as an exec's onSpawn). */
+  readonly note = (pid: number): void => {
+    const t = this.now();
+    for (const [p, at] of this.pids) if (t - at > REMEMBER_MS) this.pids.delete(p);
+    this.pids.set(pid, t);
+  };
+
+  owns(pid: number): boolean {
+    const at = this.pids.get(pid);
+    return at !== undefined && this.now() - at <= REMEMBER_MS;
+  }
+}

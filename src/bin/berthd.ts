@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   const engine = new BerthEngine({
     config,
     store,
-    host: kernelHostNet(exec),
+    host: kernelHostNet(exec, { ownNamespace: true }),
     firewall: programmer,
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),

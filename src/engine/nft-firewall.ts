@@ -17,7 +17,7 @@ import type { DesiredRules } from '../render/ir.js';
 import type { LayoutInput } from '../render/iptables/docker-layout.js';
 import { renderNftLayout } from '../render/nftables/layout.js';
 import { FAMILY, FORWARD_CHAIN, HOOKS, TABLE, USER_CHAIN, isNetworkChain } from '../render/nftables/names.js';
-import { printTable, printTransaction } from '../render/nftables/print.js';
+import { printChanges, printTable, printTransaction } from '../render/nftables/print.js';
 import { changedPart, objectKeys } from '../render/nftables/diff.js';
 import type { NftTable } from '../render/nftables/ir.js';
 import { ExecError, type Exec } from '../host/exec.js';
@@ -125,9 +125,9 @@ export class NftFirewall implements RuleProgrammer {
     const wanted = new Set(table.chains.map((c) => c.name));
     const known = [...(this.leftovers ?? []), ...(this.last?.table.chains ?? []).map((c) => c.name).filter(isNetworkChain)];
     const stale = [...new Set(known)].filter((name) => !wanted.has(name));
-    if (part !== table) {
+    if (part !== table && this.last !== null) {
       try {
-        await this.backend.load(printTransaction(part, stale));
+        await this.backend.load(printChanges(this.last.table, part, stale));
         return false;
       } catch {
         // retried whole below

@@ -180,11 +180,16 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
   };
 }
 
-/**
- * The real one: berthd runs in the host namespace, so batches and sysctls go to
- * the current namespace, and its routes are read from /proc (no `ip` process).
- */
-export const kernelHostNet = (execFn: Exec, options?: HostNetOptions): HostNet => ({ ...hostNet(realHost(execFn), options), routes: () => procRoutes() });
+export interface KernelHostNetOptions extends HostNetOptions {
+  /** `execFn` runs programs in this process's own namespace (berthd does): then routes are read from /proc, without starting `ip`. */
+  readonly ownNamespace?: boolean;
+}
+
+/** The real one: batches and sysctls go to the namespace `execFn` runs programs in. */
+export function kernelHostNet(execFn: Exec, options: KernelHostNetOptions = {}): HostNet {
+  const net = hostNet(realHost(execFn), options);
+  return options.ownNamespace ? { ...net, routes: () => procRoutes() } : net;
+}
 
 /** For engine tests: the port over a FakeHost, which stays inspectable. */
 export function fakeHostNet(options: FakeHostOptions & HostNetOptions = {}): { net: HostNet; host: FakeHost } {

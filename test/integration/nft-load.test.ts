@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { NetnsSet, runCmd, type CmdResult } from '../helpers/netns.js';
 import { TYPICAL, net, port } from '../helpers/layout-fixtures.js';
 import { renderNftLayout } from '../../src/render/nftables/layout.js';
-import { printTable, printTransaction } from '../../src/render/nftables/print.js';
+import { printChanges, printTable, printTransaction } from '../../src/render/nftables/print.js';
+import { changedPart } from '../../src/render/nftables/diff.js';
+import { isNetworkChain } from '../../src/render/nftables/names.js';
 import type { NftTable } from '../../src/render/nftables/ir.js';
 import type { LayoutInput } from '../../src/render/iptables/docker-layout.js';
 import { NftFirewall, nftBackend } from '../../src/engine/nft-firewall.js';
@@ -92,4 +94,39 @@ test('NftFirewall over the real nft: repairs real damage, not a user rule, and r
   assert.equal(await fw.apply(input, () => undefined), true);
   assert.match(await listTable(), /hook forward priority filter; policy drop;/);
   assert.equal(fw.ownedText(), printTable(table(input)).replace('priority filter;\n', 'priority filter; policy drop;\n'));
+});
+
+test('changes on top of the last table reach what loading the target whole gives', async () => {
+  const extra = net('extra', '172.22.0.0/16');
+  const steps: LayoutInput[] = [
+    TYPICAL,
+    { ...TYPICAL, networks: [...TYPICAL.networks, extra] },
+    { ...TYPICAL, networks: [...TYPICAL.networks, extra], ports: [...TYPICAL.ports, port('br-extra', '172.22.0.2', 9090, 90)] },
+    // The same host port to another sandbox: a map value changes under its key.
+    { ...TYPICAL, networks: [...TYPICAL.networks, extra], ports: [...TYPICAL.ports, port('br-extra', '172.22.0.3', 9090, 91)] },
+    { ...TYPICAL, networks: [...TYPICAL.networks, extra] },
+    TYPICAL,
+    { ...TYPICAL, hairpin: true },
+  ];
+  const whole = async (t: NftTable): Promise<string> => {
+    await ok(['flush', 'ruleset']);
+    await ok(['-f', '-'], printTable(t));
+    return listTable();
+  };
+  let last = table(steps[0]!);
+  await ok(['flush', 'ruleset']);
+  await ok(['-f', '-'], printTable(last));
+  let listed = await listTable();
+  for (const [i, input] of steps.entries()) {
+    const next = table(input);
+    const wanted = await whole(next);
+    await ok(['flush', 'ruleset']);
+    await ok(['-f', '-'], printTable(last));
+    const stale = last.chains.map((c) => c.name).filter((n) => isNetworkChain(n) && !next.chains.some((c) => c.name === n));
+    const script = printChanges(last, changedPart(last, next), stale);
+    await ok(['-f', '-'], script);
+    listed = await listTable();
+    assert.equal(listed, wanted, `step ${i}:\n${script}`);
+    last = next;
+  }
 });

@@ -8,6 +8,11 @@
 //    networks that are gone are deleted (declared first, so deleting one that
 //    is not there does not fail). The user chains are declared only, so their
 //    rules survive every apply.
+//  - printChanges: the input for one change on top of the table as last written,
+//    adding and deleting set and map elements and creating chains without
+//    emptying anything that stays: on nf_tables a transaction that removes
+//    something, or declares an existing chain, waits for an RCU grace period
+//    (about 16 ms here), while adding does not.
 import type { NftChain, NftSet, NftTable } from './ir.js';
 
 export function printTable(t: NftTable): string {
@@ -26,8 +31,54 @@ export function printTransaction(t: NftTable, staleChains: readonly string[]): s
     ...t.sets.map((s) => `flush ${s.data === null ? 'set' : 'map'} ${t.family} ${t.name} ${s.name}\n`),
     ...t.chains.map((c) => `flush chain ${t.family} ${t.name} ${c.name}\n`),
   ];
-  const removals = staleChains.map((name) => ['add', 'flush', 'delete'].map((verb) => `${verb} chain ${t.family} ${t.name} ${name}\n`).join(''));
-  return printTable(declared) + flushes.join('') + printTable(t) + removals.join('');
+  return printTable(declared) + flushes.join('') + printTable(t) + removals(t, staleChains);
+}
+
+/** Chains of networks that are gone: declared first, so deleting one that is not there does not fail. */
+function removals(t: NftTable, staleChains: readonly string[]): string {
+  return staleChains.map((name) => ['add', 'flush', 'delete'].map((verb) => `${verb} chain ${t.family} ${t.name} ${name}\n`).join('')).join('');
+}
+
+/**
+ * Takes the kernel from `before` (the table as berth last wrote it) to `part`
+ * (the sets, maps and chains that changed, each with its whole new contents):
+ * elements are added and deleted one by one in sets that keep their type, new
+ * chains are created, and only a chain whose rules changed is emptied and refilled.
+ */
+export function printChanges(before: NftTable, part: NftTable, staleChains: readonly string[]): string {
+  const where = `${part.family} ${part.name}`;
+  const oldSets = new Map(before.sets.map((s) => [s.name, s]));
+  const oldChains = new Set(before.chains.map((c) => c.name));
+  const kept = part.sets.filter((s) => sameType(oldSets.get(s.name), s));
+  const retyped = part.sets.filter((s) => !kept.includes(s));
+  const created = part.chains.filter((c) => !oldChains.has(c.name));
+  const rewritten = part.chains.filter((c) => oldChains.has(c.name));
+  const only = (sets: readonly NftSet[], chains: readonly NftChain[]): NftTable => ({ ...part, sets, chains, userChains: [] });
+
+  const deleted: string[] = [];
+  const added: string[] = [];
+  for (const s of kept) {
+    const old = new Set((oldSets.get(s.name) as NftSet).elements);
+    const now = new Set(s.elements);
+    const gone = [...old].filter((e) => !now.has(e)).map((e) => (s.data === null ? e : (e.split(' : ')[0] as string)));
+    const fresh = s.elements.filter((e) => !old.has(e));
+    if (gone.length > 0) deleted.push(`delete element ${where} ${s.name} { ${gone.join(', ')} }\n`);
+    if (fresh.length > 0) added.push(`add element ${where} ${s.name} { ${fresh.join(', ')} }\n`);
+  }
+  return [
+    // New chains exist (empty) before anything jumps to them.
+    created.length > 0 ? printTable(only([], created.map((c) => ({ ...c, rules: [] })))) : '',
+    retyped.length + rewritten.length > 0 ? printTransaction(only(retyped, rewritten), []) : '',
+    ...deleted,
+    ...added,
+    created.some((c) => c.rules.length > 0) ? printTable(only([], created)) : '',
+    // Last: nothing (no element deleted above) jumps to them any more.
+    removals(part, staleChains),
+  ].join('');
+}
+
+function sameType(a: NftSet | undefined, b: NftSet): boolean {
+  return a !== undefined && a.key === b.key && a.data === b.data && a.interval === b.interval;
 }
 
 function printSet(s: NftSet): string {

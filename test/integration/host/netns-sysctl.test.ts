@@ -121,6 +121,7 @@ test("the current namespace's sysctls, from a process started in HOST like berth
     out.missingWrite = await writeSysctl('net.ipv4.no_such_sysctl', '1').then(() => 'ok', (e) => e.kind);
     out.badWrite = await writeSysctl('net.ipv4.ip_forward', 'x').then(() => 'ok', (e) => e.kind);
     out.routes = await net.routes();
+    out.routesFromProc = await kernelHostNet(exec, { ownNamespace: true }).routes();
     process.stdout.write(JSON.stringify(out));
   `;
   const r = await run(exec, ['nsenter', `--net=${netnsPath(HOST)}`, process.execPath, '--input-type=module', '-e', script]);
@@ -132,6 +133,7 @@ test("the current namespace's sysctls, from a process started in HOST like berth
     missingWrite: 'not-found',
     badWrite: 'invalid',
     routes: ['10.88.0.0/24'],
+    routesFromProc: ['10.88.0.0/24'],
   });
   // Checked from outside, through the other path.
   assert.equal(await readSysctlIn(exec, HOST, 'net.ipv4.ip_forward'), '1');

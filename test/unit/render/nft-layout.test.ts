@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LayoutInput } from '../../../src/render/iptables/docker-layout.js';
 import { renderNftLayout } from '../../../src/render/nftables/layout.js';
-import { printTable, printTransaction } from '../../../src/render/nftables/print.js';
+import { printChanges, printTable, printTransaction } from '../../../src/render/nftables/print.js';
+import { changedPart } from '../../../src/render/nftables/diff.js';
 import type { NftTable } from '../../../src/render/nftables/ir.js';
 import { isNetworkChain } from '../../../src/render/nftables/names.js';
 import { TYPICAL, net, port } from '../../helpers/layout-fixtures.js';
@@ -90,4 +91,20 @@ test('a forward policy given is printed; none leaves the kernel its own', () => 
   assert.match(printTable(t), /^\t\ttype filter hook forward priority filter;$/m);
   const drop: NftTable = { ...t, chains: t.chains.map((c) => (c.name === 'forward' && c.hook ? { ...c, hook: { ...c.hook, policy: 'drop' } } : c)) };
   assert.match(printTable(drop), /^\t\ttype filter hook forward priority filter; policy drop;$/m);
+});
+
+test('a change on top of the last table adds and deletes elements and creates chains, emptying nothing that stays', () => {
+  const before = table(TYPICAL);
+  // A network more, a port more: only additions.
+  const grown = table({ ...TYPICAL, networks: [...TYPICAL.networks, net('extra', '172.22.0.0/16')], ports: [...TYPICAL.ports, port('docker0', '172.17.0.9', 9090, 90)] });
+  const up = printChanges(before, changedPart(before, grown), []);
+  assert.doesNotMatch(up, /^(flush|delete) /m, up);
+  assert.match(up, /^add element ip berth published-any \{ tcp \. 9090 : 172\.17\.0\.9 \. 90 \}$/m);
+  assert.match(up, /^\tchain masq-br-extra \{\n\t\}$/m, 'the new chain is declared before elements jump to it');
+  assert.ok(up.indexOf('chain masq-br-extra {\n\t}') < up.indexOf('jump masq-br-extra'));
+  // And back: deletions by key only (a map's value is not part of its key), the chain last.
+  const down = printChanges(grown, changedPart(grown, before), ['masq-br-extra']);
+  assert.match(down, /^delete element ip berth published-any \{ tcp \. 9090 \}$/m);
+  assert.doesNotMatch(down, /^flush (set|map) /m);
+  assert.ok(down.indexOf('delete element') < down.indexOf('delete chain ip berth masq-br-extra'), 'elements jumping to the chain go first');
 });

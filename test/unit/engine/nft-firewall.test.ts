@@ -134,16 +134,24 @@ test('ownedBlocks keeps the blocks asked for, elements sorted', () => {
   assert.deepEqual(ownedBlocks(listing, new Set(['set bridges', 'chain forward'])), new Map([['set bridges', '\tset bridges {\n\t\ttype ifname\n\t\telements = { "br-a", "docker0" }\n\t}']]));
 });
 
-test('publishing ports writes the port sets and maps only; a new network writes its chains too', async () => {
+test('publishing a port adds its elements only; a new network adds elements and its chain; nothing is emptied', async () => {
   const nft = new FakeNft();
   const fw = new NftFirewall(nft);
   await fw.apply({ ...INPUT, ports: [] }, none);
   await fw.apply(INPUT, none);
   const published = nft.loads.at(-1) ?? '';
-  assert.doesNotMatch(published, /chain/, 'no chain in the transaction');
-  assert.deepEqual([...published.matchAll(/^flush (?:set|map) ip berth (\S+)$/gm)].map((m) => m[1]), ['published-any', 'published-own-any', 'published-dst', 'published-self']);
+  assert.doesNotMatch(published, /chain|flush|delete/, 'elements added, nothing emptied');
+  assert.deepEqual([...published.matchAll(/^add element ip berth (\S+) /gm)].map((m) => m[1]), ['published-any', 'published-own-any', 'published-dst', 'published-self']);
   await fw.apply({ ...INPUT, networks: [docker0, app] }, none);
-  assert.deepEqual([...(nft.loads.at(-1) ?? '').matchAll(/^flush chain ip berth (\S+)$/gm)].map((m) => m[1]), ['masq-br-app']);
+  const network = nft.loads.at(-1) ?? '';
+  assert.doesNotMatch(network, /^(flush|delete) /m);
+  assert.match(network, /^\tchain masq-br-app \{$/m);
+  assert.equal(fw.ownedText(), nft.listing, 'the kernel holds the whole table');
+  // Unpublishing deletes by key; removing the network deletes its chain after the elements that jump to it.
+  await fw.apply({ ...INPUT, ports: [] }, none);
+  const removed = nft.loads.at(-1) ?? '';
+  assert.match(removed, /^delete element ip berth published-any \{ tcp \. 8080 \}$/m);
+  assert.ok(removed.indexOf('delete element ip berth masq-nets') < removed.indexOf('delete chain ip berth masq-br-app'), removed);
   assert.equal(fw.ownedText(), nft.listing, 'the kernel holds the whole table');
 });
 

@@ -91,7 +91,7 @@ export class BerthEngine implements Engine {
       }
       for (const n of this.state.networks) if (n.bridge) await this.ensureBridge(n);
       for (const c of this.state.containers) await this.restoreSandbox(c);
-      await this.sweepOrphans();
+      await this.sweepOrphanBridges();
       await this.syncRules();
       this.persist();
       return warnings;
@@ -122,15 +122,15 @@ export class BerthEngine implements Engine {
   }
 
   /**
-   * Removes what a crash between creating a kernel object and recording it left:
-   * sandbox namespaces with berth's prefix (an empty prefix would match every
-   * namespace on the machine: then none is swept) and bridges named like berth's.
+   * Removes bridges named like berth's that no network records (a crash between
+   * creating a bridge and recording its network). Sandbox namespaces need no sweep:
+   * their names are recorded before they are created (prepareSandbox), so the
+   * namespace a crash left behind is named in its container's record, and
+   * restoreSandbox gives it back; a namespace berth never recorded is not berth's,
+   * whatever its name.
    */
-  private async sweepOrphans(): Promise<void> {
-    const { config, host } = this.deps;
-    const known = new Set(this.state.containers.map((c) => c.netns).filter(Boolean));
-    const named = config.netnsPrefix === '' ? [] : await host.listSandboxes(config.netnsPrefix);
-    for (const ns of named) if (!known.has(ns)) await host.removeSandbox(ns);
+  private async sweepOrphanBridges(): Promise<void> {
+    const { host } = this.deps;
     const bridges = new Set(this.state.networks.map((n) => n.bridge?.name).filter(Boolean));
     for (const b of await host.listBridges()) if (/^br-[0-9a-f]{12}$/.test(b) && !bridges.has(b)) await host.removeBridge(b);
   }
@@ -417,6 +417,10 @@ export class BerthEngine implements Engine {
       return { netns: '', netnsPath: `/var/run/netns/${shared}` };
     }
     const netns = `${this.deps.config.netnsPrefix}${c.name}`;
+    // Written ahead: from here on the record names the namespace, so whatever a crash
+    // leaves of it is known to be berth's and is given back at the next start.
+    this.replaceContainer({ ...c, netns });
+    this.persist();
     await this.deps.host.createSandbox(netns);
     undo.push(() => this.deps.host.removeSandbox(netns));
     return { netns, netnsPath: `/var/run/netns/${netns}` };

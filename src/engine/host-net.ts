@@ -29,8 +29,6 @@ export interface HostNet {
   /** Creates a named namespace with `lo` up. */
   createSandbox(netns: string): Promise<void>;
   removeSandbox(netns: string): Promise<void>;
-  /** Named namespaces whose name starts with `prefix`. */
-  listSandboxes(prefix: string): Promise<readonly string[]>;
   attach(spec: AttachSpec): Promise<void>;
   detach(hostIf: string): Promise<void>;
   /** Points the sandbox's default route at `gateway` (null: no default route). */

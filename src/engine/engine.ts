@@ -50,6 +50,13 @@ export interface EngineDeps {
   readonly now?: () => Date;
 }
 
+/** A sandbox's endpoints and host ports as a save recorded them, for wireSandbox. */
+interface SavedWiring {
+  endpoint(networkId: string): EndpointRecord;
+  readonly ports: readonly PortMapping[];
+  readonly startSeq: number;
+}
+
 const FORWARDING_OFF = 'IPv4 forwarding is disabled. Networking will not work.';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -283,7 +290,8 @@ export class BerthEngine implements Engine {
       const updated = { ...c, networks: [...c.networks, attachment] };
       if (c.state.status === 'running') {
         const before = this.gatewayOf(c.id);
-        const endpoint = await this.attachEndpoint(updated, attachment, false);
+        const endpoint = this.planEndpoint(updated, attachment);
+        await this.plugEndpoint(updated, endpoint, false);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, endpoint] };
         this.replaceContainer(updated);
         await this.moveGateway(updated, before);
@@ -363,37 +371,11 @@ export class BerthEngine implements Engine {
     const undo = new Undo();
     const before = this.state;
     try {
-      const { netns, netnsPath } = await this.prepareSandbox(c, undo);
-      let current: ContainerRecord = { ...c, netns };
-      const gwNetwork = pickGatewayNetwork(this.state.networks.filter((n) => c.networks.some((a) => a.networkId === n.id)));
-      for (const attachment of c.networks) {
-        const e = await this.attachEndpoint(current, attachment, attachment.networkId === gwNetwork?.id);
-        undo.push(() => this.deps.host.detach(e.hostIfName));
-        this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
-      }
-      const gw = this.gatewayOf(c.id);
-      const ports = await this.externalConnectivity(current, gw, () => this.allocatePorts(current, gw));
-      current = { ...current, ports, startSeq: this.nextSeq() };
-      this.replaceContainer(current);
-      await this.externalConnectivity(current, gw, () => this.startProxies(current, gw, undo));
+      const netnsPath = await this.wireSandbox(c, undo, null);
       await this.syncRules();
       undo.push(() => this.syncRules());
-      const dir = this.containerDir(c.id);
-      mkdirSync(dir, { recursive: true });
-      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
-      const state: ContainerState = {
-        ...current.state,
-        status: 'running',
-        pid: proc.pid,
-        pidStartTime: this.deps.processes.startTimeOf(proc.pid) ?? '',
-        exitCode: 0,
-        startedAt: this.now().toISOString(),
-        error: '',
-      };
-      this.replaceContainer({ ...current, state });
+      await this.launch(this.record(c.id), netnsPath);
       this.persist();
-      this.exits.set(c.id, proc.exited);
-      void proc.exited.then((code) => this.onExit(c.id, proc.pid, code));
       this.emit('container', 'start', c.id, { name: c.name });
     } catch (e) {
       this.state = before;
@@ -402,6 +384,58 @@ export class BerthEngine implements Engine {
       this.persist();
       throw e;
     }
+  }
+
+  /**
+   * Wires a sandbox up to where its process can start: its namespace, an endpoint per
+   * network, its host ports and proxies. `saved` gives the endpoints (addresses, MACs,
+   * veth names) and host ports to use as they are (a restore); null allocates them
+   * (a start). Every step is registered in `undo`; the caller syncs the rules.
+   * Returns the namespace the process joins (null: the host's).
+   */
+  private async wireSandbox(c: ContainerRecord, undo: Undo, saved: SavedWiring | null): Promise<string | null> {
+    const { netns, netnsPath } = await this.prepareSandbox(c, undo);
+    let current: ContainerRecord = { ...c, netns };
+    const gwNetwork = pickGatewayNetwork(this.state.networks.filter((n) => c.networks.some((a) => a.networkId === n.id)));
+    for (const attachment of c.networks) {
+      const e = saved ? saved.endpoint(attachment.networkId) : this.planEndpoint(current, attachment);
+      await this.plugEndpoint(current, e, attachment.networkId === gwNetwork?.id);
+      undo.push(() => this.deps.host.detach(e.hostIfName));
+      this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
+    }
+    const gw = this.gatewayOf(c.id);
+    const ports = saved ? saved.ports : await this.externalConnectivity(current, gw, () => this.allocatePorts(current, gw));
+    current = { ...current, ports, startSeq: saved ? saved.startSeq : this.nextSeq() };
+    this.replaceContainer(current);
+    await this.externalConnectivity(current, gw, () => this.startProxies(current, gw, undo));
+    return netnsPath;
+  }
+
+  /** Starts a wired sandbox's process and records it running (the caller persists). */
+  private async launch(c: ContainerRecord, netnsPath: string | null): Promise<Supervised> {
+    const dir = this.containerDir(c.id);
+    mkdirSync(dir, { recursive: true });
+    const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
+    const state: ContainerState = {
+      ...c.state,
+      status: 'running',
+      pid: proc.pid,
+      pidStartTime: this.deps.processes.startTimeOf(proc.pid) ?? '',
+      exitCode: 0,
+      startedAt: this.now().toISOString(),
+      error: '',
+    };
+    this.replaceContainer({ ...c, state });
+    this.exits.set(c.id, proc.exited);
+    void proc.exited.then((code) => this.onExit(c.id, proc.pid, code));
+    return proc;
+  }
+
+  /** The current record of a container known to exist. */
+  private record(id: string): ContainerRecord {
+    const c = this.state.containers.find((x) => x.id === id);
+    if (!c) throw notFound(`No such container: ${id}`);
+    return c;
   }
 
   /** Creates the sandbox's namespace according to its network mode. */
@@ -436,11 +470,8 @@ export class BerthEngine implements Engine {
     return c.netns;
   }
 
-  private async attachEndpoint(
-    c: ContainerRecord,
-    attachment: ContainerRecord['networks'][number],
-    primary: boolean,
-  ): Promise<EndpointRecord> {
+  /** A new endpoint for one of a container's networks: its address, interface names and MAC. */
+  private planEndpoint(c: ContainerRecord, attachment: ContainerRecord['networks'][number]): EndpointRecord {
     const n = this.state.networks.find((x) => x.id === attachment.networkId);
     if (!n || !n.bridge) throw notFound(`network ${attachment.networkId} not found`);
     const used = this.state.endpoints.filter((e) => e.networkId === n.id).map((e) => e.ipv4);
@@ -448,32 +479,35 @@ export class BerthEngine implements Engine {
     const taken = new Set(this.state.endpoints.filter((e) => e.containerId === c.id).map((e) => e.ifName));
     let ifIndex = 0;
     while (taken.has(`eth${ifIndex}`)) ifIndex++;
-    const seq = this.nextSeq();
-    const prefixLen = Number(n.ipam[0]!.subnet.split('/')[1]);
-    const endpoint: EndpointRecord = {
+    return {
       id: alloc.newId(),
       networkId: n.id,
       containerId: c.id,
       ifName: `eth${ifIndex}`,
       hostIfName: alloc.vethName(this.state.endpoints.map((e) => e.hostIfName)),
       ipv4,
-      prefixLen,
+      prefixLen: Number(n.ipam[0]!.subnet.split('/')[1]),
       macAddress: alloc.macFor(ipv4),
-      seq,
+      seq: this.nextSeq(),
     };
+  }
+
+  /** Puts an endpoint into the kernel: the veth pair on its network's bridge, address, MAC, and the default route if primary. */
+  private async plugEndpoint(c: ContainerRecord, endpoint: EndpointRecord, primary: boolean): Promise<void> {
+    const n = this.state.networks.find((x) => x.id === endpoint.networkId);
+    if (!n || !n.bridge) throw notFound(`network ${endpoint.networkId} not found`);
     await this.deps.host.attach({
       netns: c.netns,
       hostIf: endpoint.hostIfName,
       ifName: endpoint.ifName,
       bridge: n.bridge.name,
       mtu: n.bridge.mtu,
-      address: `${ipv4}/${prefixLen}`,
+      address: `${endpoint.ipv4}/${endpoint.prefixLen}`,
       mac: endpoint.macAddress,
       // Like dockerd: the primary endpoint routes through its gateway, except on an internal network.
       gateway: primary && !n.internal ? n.ipam[0]!.gateway : null,
       hairpin: !this.deps.config.userlandProxy,
     });
-    return endpoint;
   }
 
   private gatewayOf(containerId: string): EndpointRecord | undefined {

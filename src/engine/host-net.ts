@@ -29,6 +29,8 @@ export interface HostNet {
   /** Creates a named namespace with `lo` up. */
   createSandbox(netns: string): Promise<void>;
   removeSandbox(netns: string): Promise<void>;
+  /** Pids of the processes in a named namespace (none when there is no such name). */
+  sandboxPids(netns: string): Promise<readonly number[]>;
   attach(spec: AttachSpec): Promise<void>;
   detach(hostIf: string): Promise<void>;
   /** Points the sandbox's default route at `gateway` (null: no default route). */

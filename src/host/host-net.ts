@@ -76,6 +76,15 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
 
     removeSandbox: (netns) => ignoreMissing(() => host.netns.delete(netns)),
 
+    async sandboxPids(netns) {
+      try {
+        return await host.netns.pids(netns);
+      } catch (e) {
+        if (isNotFound(e)) return [];
+        throw e;
+      }
+    },
+
     async attach(spec: AttachSpec): Promise<void> {
       const plan = planAttach({
         netns: spec.netns,

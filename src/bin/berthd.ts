@@ -19,6 +19,10 @@ import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, record
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
+import { accessFirewallOf } from '../firewall/registry.js';
+import { registerSaveRestore } from '../save/registry.js';
+import { SaveRestore } from '../save/service.js';
+import { BERTH_VERSION } from '../api/version.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
 const verbose = process.env.BERTH_DEBUG === '1';
@@ -89,6 +93,7 @@ async function main(): Promise<number> {
   for (const w of await engine.start()) log('warning', w);
   // berth firewall (allow/deny helpers in DOCKER-USER): stored rules written now and kept written, apart from the engine's repair.
   const accessFirewall = await startAccessFirewall(engine, log);
+  registerSaveRestore(engine, new SaveRestore({ engine, access: accessFirewallOf(engine), berth: BERTH_VERSION }));
   const servers = config.hosts.map((h) =>
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );

@@ -64,6 +64,10 @@ export class BerthHost {
     return join(this.dir, 'data');
   }
 
+  get execRoot(): string {
+    return join(this.dir, 'exec');
+  }
+
   /** The named namespace berthd gives a sandbox. */
   sandbox(name: string): string {
     return `${this.nets.prefix}-c-${name}`;
@@ -92,7 +96,7 @@ export class BerthHost {
       '--data-root',
       this.dataRoot,
       '--exec-root',
-      join(this.dir, 'exec'),
+      this.execRoot,
       '-H',
       `unix://${this.socket}`,
       '--pidfile',

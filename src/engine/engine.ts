@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { DaemonConfig } from '../model/daemon-config.js';
 import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
-import type { Store, State, StateRecords } from './store.js';
+import type { Store, State, StateRecords, RestorePoint } from './store.js';
 import type { DesiredRules } from '../render/ir.js';
 import type { HostNet } from './host-net.js';
 import type { RuleProgrammer } from './rule-programmer.js';
@@ -203,8 +203,9 @@ export class BerthEngine implements Engine {
    * are known to be berth's). A sandbox of the host's namespace that was already
    * launched cannot be told from the host's other processes and is left running.
    */
-  private async rollBackRestore(previous: StateRecords): Promise<void> {
+  private async rollBackRestore(point: RestorePoint): Promise<void> {
     const { host, processes } = this.deps;
+    const previous = point.records;
     this.deps.log('berthd stopped in the middle of a restore: taking it back');
     for (const c of this.state.containers) {
       if (c.netns) for (const pid of await host.sandboxPids(c.netns)) processes.signal(pid, 'SIGKILL');
@@ -213,6 +214,7 @@ export class BerthEngine implements Engine {
     for (const n of this.state.networks) {
       if (n.bridge && !previous.networks.some((p) => sameBridge(p, n))) await host.removeBridge(n.bridge.name);
     }
+    if (point.forwardDropAdopted) await this.deps.firewall.clearForwardPolicyDrop();
     this.state = { ...this.state, ...previous, restoring: null };
     this.persist();
   }
@@ -312,7 +314,7 @@ export class BerthEngine implements Engine {
           endpoints: [],
           // Not running until launched here: no pid of the saving host's is ever taken for one of ours.
           containers: saved.containers.map((c) => (c.state.status === 'running' ? { ...c, netns: '', state: { ...c.state, pid: 0, pidStartTime: '' } } : c)),
-          restoring: records(before),
+          restoring: { records: records(before), forwardDropAdopted: false },
         };
         this.persist(); // written ahead: a crash from here on is taken back at the next start
         await this.replaceBridges(before.networks, saved.networks, undo);
@@ -332,6 +334,8 @@ export class BerthEngine implements Engine {
         undo.push(() => this.syncRules());
         if (forwardDrop && firewall.render(input) !== rendered) {
           // The saving berthd kept forwarded traffic dropped (it turned forwarding on); this one did not need to.
+          this.state = { ...this.state, restoring: { records: records(before), forwardDropAdopted: true } };
+          this.persist(); // written ahead, for taking it back after a crash
           await firewall.setForwardPolicyDrop();
           undo.push(() => firewall.clearForwardPolicyDrop());
         }

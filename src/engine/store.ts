@@ -24,10 +24,18 @@ export interface State {
    */
   readonly pendingRules?: DesiredRules | null;
   /**
-   * Set, to the records before it, while a restore installs a save: when berthd
-   * finds it set at start, it died in the middle of one, and takes it back.
+   * Set while a restore installs a save: when berthd finds it set at start, it
+   * died in the middle of one, and takes it back.
    */
-  readonly restoring?: StateRecords | null;
+  readonly restoring?: RestorePoint | null;
+}
+
+/** What taking back an unfinished restore goes back to. */
+export interface RestorePoint {
+  /** The records before the restore. */
+  readonly records: StateRecords;
+  /** The restore set berth's forward drop policy, which berth did not keep before. */
+  readonly forwardDropAdopted: boolean;
 }
 
 export const EMPTY_STATE: State = { version: 1, seq: 0, networks: [], endpoints: [], containers: [], portCursors: {}, poolCursor: 0, appliedRules: null };

@@ -6,12 +6,13 @@
 // ip_forward back to 0), a fresh berthd starts, and the restore must bring back the
 // same networks, addresses, host ports and rules, with the neighbour reaching the
 // sandboxes again. Files that are truncated, of another version or edited by hand,
-// a restore that fails halfway (a host port taken on the new host), and a restore
-// onto a berthd that is not empty are refused or undone, leaving rules, links,
-// namespaces and records exactly as they were.
+// a restore that fails halfway (a host port taken on the new host, a program gone),
+// a restore berthd is killed in, and a restore onto a berthd that is not empty are
+// refused, undone or taken back, leaving rules, links, namespaces and records
+// exactly as they were.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,14 @@ interface NetworkJson {
   IPAM: { Config: { Subnet: string; Gateway?: string }[] };
 }
 
-const SLEEP = ['/usr/bin/sleep', '/bin/sleep'].find((f) => existsSync(f)) ?? '/bin/sleep';
+/** A program's path on PATH. */
+function onPath(name: string): string {
+  const found = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => join(d, name)).find((f) => existsSync(f));
+  if (!found) throw new Error(`${name} is not on PATH`);
+  return found;
+}
+
+const SLEEP = onPath('sleep');
 
 for (const backend of firewallBackends()) {
   describe(`save and restore (${backend})`, () => {
@@ -160,7 +168,7 @@ for (const backend of firewallBackends()) {
       };
     });
 
-    test('on a wiped host, bad files and a restore that fails halfway change nothing', async () => {
+    test('on a wiped host, bad files, restores that fail halfway and one berthd is killed in change nothing', async () => {
       assert.ok(saved, 'the save test ran');
       await wipeHost();
       await h.startDaemon();
@@ -209,6 +217,30 @@ for (const backend of firewallBackends()) {
       assert.deepEqual(await sandboxProcesses(), [], 'the sandboxes it had launched are gone');
       await copyFile(SLEEP, sleeper());
       await chmod(sleeper(), 0o755);
+
+      // berthd is killed (SIGKILL) right after the restore's one rule transaction, with every
+      // sandbox wired and none launched: its iptables-restore (nft) is a wrapper that runs the
+      // real one, then kills its caller when the rules name appnet's bridge.
+      const appnetBridge = (doc['state'] as { networks: { name: string; bridge: { name: string } | null }[] }).networks.find((n) => n.name === 'appnet')!.bridge!.name;
+      const writer = backend === 'iptables' ? 'iptables-restore' : 'nft';
+      const bin = join(dir, 'bin');
+      await mkdir(bin, { recursive: true });
+      await writeFile(
+        join(bin, writer),
+        `#!/bin/sh\ninput=$(cat)\nprintf '%s\\n' "$input" | "${onPath(writer)}" "$@"\ncode=$?\ncase "$input" in *${appnetBridge}*) kill -KILL "$PPID";; esac\nexit "$code"\n`,
+        { mode: 0o755 },
+      );
+      await h.stopDaemon();
+      await h.startDaemon([], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
+      const crashed = await h.berth(['restore', file]);
+      assert.notEqual(crashed.code, 0, 'berthd died under the restore');
+      await h.stopDaemon('SIGKILL');
+      assert.match(await kernelRules(), new RegExp(appnetBridge), "the restore's rules were written");
+      assert.deepEqual(await sandboxes(), ['db', 'eph', 'late', 'web'].map((n) => h.sandbox(n)), 'every running sandbox was wired');
+      assert.deepEqual(await sandboxProcesses(), [], 'none was launched');
+      await h.startDaemon();
+      assert.match(h.log(), /berthd stopped in the middle of a restore: taking it back/);
+      assert.deepEqual(await fingerprint(), fresh, 'the interrupted restore is taken back');
     });
 
     test('berth restore brings back networks, addresses, host ports, rules and connectivity', async () => {

@@ -211,3 +211,25 @@ test('berthd dies in the middle of a restore: its next start takes the restore b
   assert.deepEqual(after.netns, []);
   assert.deepEqual(after.host.links.map((l) => l.name), before.host.links.map((l) => l.name));
 });
+
+test('nftables: berthd dies after the restore adopted the forward drop policy: the next start takes the policy back too', async (t) => {
+  const src = await populated({ nft: new FakeNft() });
+  const dstNft = new FakeNft();
+  const dst = await fresh({ nft: dstNft, sysctls: { 'net.ipv4.ip_forward': '1' } });
+  t.after(() => [src, dst].forEach((x) => x.h.cleanup()));
+  const before = await fingerprint(dst);
+  const p = dst.h.processes;
+  let n = 0;
+  p.start = () => (++n, new Promise<Supervised>(() => undefined)); // killed at the first launch, after the rule sync
+  void dst.service.restore(await src.service.save(), 'host.json');
+  for (let i = 0; i < 1000 && n < 1; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(n, 1);
+  assert.match(dstNft.listing ?? '', /policy drop;/, 'the restore had written its table with the drop policy');
+  assert.deepEqual(dst.h.state().restoring?.forwardDropAdopted, true);
+
+  const next = dst.h.restart();
+  await next.engine.start();
+  assert.doesNotMatch(dstNft.listing ?? '', /policy drop;/);
+  assert.equal(next.engine.ownedRules(), before.owned);
+  assert.deepEqual((await fingerprint({ ...dst, engine: next.engine })).records, before.records);
+});

@@ -111,17 +111,22 @@ function matchSegments(pattern: readonly string[], parts: readonly string[]): Re
 
 const MAX_BODY = 4 * 1024 * 1024;
 
-/** Reads and parses a JSON object body. Empty body → `{}`. */
-export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = req.headers['content-type'];
+/** Reads a request body whole, as UTF-8 text; larger than `limit` bytes is refused. */
+export async function readTextBody(req: IncomingMessage, limit = MAX_BODY): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw invalid(`request body is larger than ${MAX_BODY} bytes`);
+    if (size > limit) throw invalid(`request body is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
-  const raw = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads and parses a JSON object body. Empty body → `{}`. */
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = req.headers['content-type'];
+  const raw = await readTextBody(req);
   if (raw.trim() === '') return {};
   if (type !== undefined && !/^application\/json\b/i.test(type.trim()) && type.trim() !== '') {
     throw invalid(`Content-Type specified (${type}) must be 'application/json'`);

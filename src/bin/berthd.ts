@@ -20,6 +20,10 @@ import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
 import { OwnCommits } from '../engine/own-commits.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
+import { accessFirewallOf } from '../firewall/registry.js';
+import { registerSaveRestore } from '../save/registry.js';
+import { SaveRestore } from '../save/service.js';
+import { BERTH_VERSION } from '../api/version.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'warning' | 'error';
 const verbose = process.env.BERTH_DEBUG === '1';
@@ -102,6 +106,7 @@ async function main(): Promise<number> {
   for (const w of await engine.start()) log('warning', w);
   // berth firewall (allow/deny helpers in DOCKER-USER): stored rules written now and kept written, apart from the engine's repair.
   const accessFirewall = await startAccessFirewall(engine, log);
+  registerSaveRestore(engine, new SaveRestore({ engine, access: accessFirewallOf(engine), berth: BERTH_VERSION }));
   const servers = config.hosts.map((h) =>
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );

@@ -4,6 +4,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { API_VERSION } from '../api/version.js';
 import type { DoctorReport } from '../doctor/run.js';
+import type { RestoreJson } from '../api/routes/berth.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
@@ -59,6 +60,8 @@ export type Query = Readonly<Record<string, string | number | boolean | undefine
 export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
+  /** A body sent as it is (instead of `body` as JSON). */
+  readonly raw?: { readonly data: Buffer; readonly contentType: string };
   /** Turns a 404 into Docker's "Error: No such <object>: <id>". */
   readonly notFound?: { readonly object: string; readonly id: string };
 }
@@ -117,7 +120,8 @@ export class BerthClient {
   /** Sends a request; resolves when the response headers arrive (errors ≥ 400 are thrown). */
   stream(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+      const payload = opts.raw?.data ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+      const contentType = opts.raw?.contentType ?? 'application/json';
       const req = request(
         {
           socketPath: this.socketPath,
@@ -125,7 +129,7 @@ export class BerthClient {
           path: buildPath(path, opts.query),
           headers: {
             'User-Agent': 'berth-cli',
-            ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+            ...(payload !== undefined ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {}),
           },
         },
         (res) => {
@@ -179,6 +183,16 @@ export class BerthClient {
 
   async rules(): Promise<string> {
     return (await this.request('GET', '/berth/rules')).body.toString('utf8');
+  }
+
+  /** A save file of everything berthd owns (its text). */
+  async save(): Promise<string> {
+    return (await this.request('GET', '/berth/save')).body.toString('utf8');
+  }
+
+  /** Restores a save file's bytes onto berthd; `name` is how berthd's messages call the file. */
+  restore(data: Buffer, name: string): Promise<RestoreJson> {
+    return this.json('POST', '/berth/restore', { query: { name }, raw: { data, contentType: 'application/json' } });
   }
 
   /** berth doctor's report on berthd's host; with `fix`, after applying the fixes. */

@@ -17,9 +17,11 @@ import { network } from './commands/network.js';
 import { port } from './commands/port.js';
 import { ps } from './commands/ps.js';
 import { restart } from './commands/restart.js';
+import { restore } from './commands/restore.js';
 import { rm } from './commands/rm.js';
 import { rules } from './commands/rules.js';
 import { run } from './commands/run.js';
+import { save } from './commands/save.js';
 import { start } from './commands/start.js';
 import { stop } from './commands/stop.js';
 import { trace } from './commands/trace.js';
@@ -41,9 +43,11 @@ export const COMMANDS: readonly Entry[] = [
   port,
   ps,
   restart,
+  restore,
   rm,
   rules,
   run,
+  save,
   start,
   stop,
   trace,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { DaemonConfig } from '../model/daemon-config.js';
 import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
-import type { Store, State } from './store.js';
+import type { Store, State, StateRecords, RestorePoint } from './store.js';
 import type { DesiredRules } from '../render/ir.js';
 import type { HostNet } from './host-net.js';
 import type { RuleProgrammer } from './rule-programmer.js';
@@ -29,6 +29,7 @@ import * as alloc from './allocation.js';
 import { builtinNetworks } from './records.js';
 import { gatewayEndpoint, pickGatewayNetwork } from './gateway.js';
 import { resolveNetwork, resolveContainer } from '../model/names.js';
+import { cidrOverlaps, tryParseCidr } from '../model/ipv4.js';
 
 /** Waits for every step, then fails with the first failure: undo must not start while a step still runs. */
 async function allSettled(steps: readonly Promise<unknown>[]): Promise<void> {
@@ -55,6 +56,74 @@ export interface EngineDeps {
   readonly log: (message: string) => void;
   readonly now?: () => Date;
 }
+
+/** A sandbox's endpoints and host ports as a save recorded them, for planSandbox. */
+interface SavedWiring {
+  endpoint(networkId: string): EndpointRecord;
+  readonly ports: readonly PortMapping[];
+  readonly startSeq: number;
+}
+
+/** A sandbox's wiring as decided in memory (planSandbox), for plumbSandbox to put into the kernel. */
+interface SandboxPlan {
+  readonly netns: string;
+  readonly netnsPath: string | null; // the namespace its process joins (null: the host's)
+  readonly create: boolean; // a namespace of its own, made at start
+  readonly record: ContainerRecord;
+  readonly endpoints: readonly { readonly endpoint: EndpointRecord; readonly primary: boolean }[];
+  readonly gateway: EndpointRecord | undefined;
+}
+
+/** A save's records to install, with what the caller found of the save and this berthd. */
+export interface RestoreRequest {
+  /** How messages name the save (the file name). */
+  readonly name: string;
+  readonly state: StateRecords;
+  /** The rules the save recorded, as `berth rules` printed them. */
+  readonly rules: string;
+  /** Daemon options that differ from the saving berthd's, as "name: saved X, here Y". */
+  readonly configDifferences: readonly string[];
+}
+
+/** What the caller adds to a restore (the access rules). */
+export interface RestoreHooks {
+  /** What else berthd holds that a restore would replace ("2 firewall rules"); none: []. */
+  held(): readonly string[];
+  /** The caller's own part, last, with its undo registered in `undo`. */
+  apply(undo: Undo): Promise<void>;
+}
+
+export interface RestoreOutcome {
+  readonly networks: readonly string[]; // user networks
+  readonly containers: number;
+  readonly running: readonly string[];
+}
+
+/** What the engine holds, taken at one moment, for `berth save`. */
+export interface EngineSnapshot {
+  readonly state: StateRecords;
+  readonly rules: string;
+}
+
+const records = (s: State): StateRecords => ({
+  seq: s.seq,
+  networks: s.networks,
+  endpoints: s.endpoints,
+  containers: s.containers,
+  portCursors: s.portCursors,
+  poolCursor: s.poolCursor,
+});
+
+/** Whether two networks' bridges are the same device with the same address and MTU. */
+const sameBridge = (a: NetworkRecord, b: NetworkRecord): boolean =>
+  !!a.bridge &&
+  !!b.bridge &&
+  a.bridge.name === b.bridge.name &&
+  a.bridge.mtu === b.bridge.mtu &&
+  a.ipam[0]?.subnet === b.ipam[0]?.subnet &&
+  a.ipam[0]?.gateway === b.ipam[0]?.gateway;
+
+const isBuiltin = (n: NetworkRecord): boolean => n.driver !== 'bridge' || !!n.bridge?.isDefault;
 
 const FORWARDING_OFF = 'IPv4 forwarding is disabled. Networking will not work.';
 
@@ -89,6 +158,7 @@ export class BerthEngine implements Engine {
           warnings.push(FORWARDING_OFF);
         }
       }
+      if (this.state.restoring) await this.rollBackRestore(this.state.restoring);
       if (!this.state.networks.some((n) => n.name === 'bridge')) {
         const routes = await host.routes();
         const created = this.now().toISOString();
@@ -97,7 +167,7 @@ export class BerthEngine implements Engine {
       }
       for (const n of this.state.networks) if (n.bridge) await this.ensureBridge(n);
       for (const c of this.state.containers) await this.restoreSandbox(c);
-      await this.sweepOrphans();
+      await this.sweepOrphanBridges();
       await this.syncRules();
       this.persist();
       return warnings;
@@ -128,17 +198,41 @@ export class BerthEngine implements Engine {
   }
 
   /**
-   * Removes what a crash between creating a kernel object and recording it left:
-   * sandbox namespaces with berth's prefix (an empty prefix would match every
-   * namespace on the machine: then none is swept) and bridges named like berth's.
+   * Removes bridges named like berth's that no network records (a crash between
+   * creating a bridge and recording its network). Sandbox namespaces need no sweep:
+   * their names are recorded before they are created (planSandbox), so the
+   * namespace a crash left behind is named in its container's record, and
+   * restoreSandbox gives it back; a namespace berth never recorded is not berth's,
+   * whatever its name.
    */
-  private async sweepOrphans(): Promise<void> {
-    const { config, host } = this.deps;
-    const known = new Set(this.state.containers.map((c) => c.netns).filter(Boolean));
-    const named = config.netnsPrefix === '' ? [] : await host.listSandboxes(config.netnsPrefix);
-    for (const ns of named) if (!known.has(ns)) await host.removeSandbox(ns);
+  private async sweepOrphanBridges(): Promise<void> {
+    const { host } = this.deps;
     const bridges = new Set(this.state.networks.map((n) => n.bridge?.name).filter(Boolean));
     for (const b of await host.listBridges()) if (/^br-[0-9a-f]{12}$/.test(b) && !bridges.has(b)) await host.removeBridge(b);
+  }
+
+  /**
+   * berthd died in the middle of a restore: everything the restore made is taken
+   * away (processes in the namespaces it recorded, its endpoints, namespaces and
+   * bridges) and the records go back to `previous`; start() then carries on as
+   * usual, and its rule sync takes the restore's rules away (written ahead, they
+   * are known to be berth's). A sandbox of the host's namespace that was already
+   * launched cannot be told from the host's other processes and is left running.
+   */
+  private async rollBackRestore(point: RestorePoint): Promise<void> {
+    const { host, processes } = this.deps;
+    const previous = point.records;
+    this.deps.log('berthd stopped in the middle of a restore: taking it back');
+    for (const c of this.state.containers) {
+      if (c.netns) for (const pid of await host.sandboxPids(c.netns)) processes.signal(pid, 'SIGKILL');
+      await this.releaseNetworking(c);
+    }
+    for (const n of this.state.networks) {
+      if (n.bridge && !previous.networks.some((p) => sameBridge(p, n))) await host.removeBridge(n.bridge.name);
+    }
+    if (point.forwardDropAdopted) await this.deps.firewall.clearForwardPolicyDrop();
+    this.state = { ...this.state, ...previous, restoring: null };
+    this.persist();
   }
 
   /** berthd stops: with live-restore the sandboxes keep running; without, they are stopped. */
@@ -186,6 +280,152 @@ export class BerthEngine implements Engine {
 
   ownedRules(): string {
     return this.deps.firewall.ownedText();
+  }
+
+  // ---------------------------------------------------------------- save and restore
+
+  /** The records and the rules berth owns, at one moment (no change runs meanwhile). */
+  snapshot(): Promise<EngineSnapshot> {
+    return this.lock.run(async () => {
+      const rules = this.deps.firewall.ownedText();
+      // A save must restore: its rules are what its records render.
+      const rendered = this.deps.firewall.render(layoutInput(this.state, this.deps.config));
+      if (rendered !== rules) throw systemError("berth's rules are not in step with its records (a change is under way?); try again");
+      return { state: records(this.state), rules };
+    });
+  }
+
+  /**
+   * Installs a save onto this berthd, which must hold nothing of its own yet: its
+   * networks, bridges, stopped containers as records, and running ones wired again
+   * with their saved addresses, MACs, veths and host ports; then one rule sync for
+   * all of it, then the sandboxes' processes, then the caller's part. All or nothing:
+   * what is refused is refused before anything changes, a failure on the way undoes
+   * every step, and a crash on the way is taken back at the next start.
+   */
+  restore(req: RestoreRequest, hooks: RestoreHooks): Promise<RestoreOutcome> {
+    return this.lock.run(async () => {
+      const { config, firewall } = this.deps;
+      const saved = req.state;
+      const forwardDrop = firewall.showsForwardDrop(req.rules);
+      const input = layoutInput({ ...this.state, ...saved }, config);
+      const rendered = firewall.render(input, forwardDrop || undefined);
+      if (req.configDifferences.length > 0 || rendered !== req.rules) {
+        const why = [
+          ...(req.configDifferences.length > 0 ? [`it runs with other options than the berthd that saved it (${req.configDifferences.join('; ')})`] : []),
+          ...(rendered !== req.rules ? [`the rules it would write for the saved state are not the saved rules (first difference at ${firstLineDifference(req.rules, rendered)})`] : []),
+        ];
+        throw conflict(`this berthd cannot restore ${req.name}: ${why.join(', and ')}; start berthd with the saved options, or restore with the berth that saved it`);
+      }
+      this.checkEmpty(hooks.held());
+      await this.checkSubnetsFree(saved.networks);
+
+      const before = this.state;
+      const undo = new Undo();
+      const running = startOrder(saved.containers.filter((c) => c.state.status === 'running'));
+      try {
+        this.state = {
+          ...before,
+          ...saved,
+          endpoints: [],
+          // Not running until launched here: no pid of the saving host's is ever taken for one of ours.
+          containers: saved.containers.map((c) => (c.state.status === 'running' ? { ...c, netns: '', state: { ...c.state, pid: 0, pidStartTime: '' } } : c)),
+          restoring: { records: records(before), forwardDropAdopted: false },
+        };
+        this.persist(); // written ahead: a crash from here on is taken back at the next start
+        await this.replaceBridges(before.networks, saved.networks, undo);
+        const wired: { id: string; netnsPath: string | null }[] = [];
+        for (const c of running) {
+          const endpoints = saved.endpoints.filter((e) => e.containerId === c.id);
+          const wiring: SavedWiring = {
+            endpoint: (networkId) => endpoints.find((e) => e.networkId === networkId) ?? fail(`container ${c.name} has no saved endpoint on network ${networkId}`),
+            ports: c.ports,
+            startSeq: c.startSeq,
+          };
+          const plan = await this.planSandbox(this.record(c.id), wiring);
+          await this.plumbSandbox(plan, undo);
+          wired.push({ id: c.id, netnsPath: plan.netnsPath });
+        }
+        this.state = { ...this.state, endpoints: saved.endpoints };
+        // One sync for everything. Its undo is registered first, so it runs last: a forward
+        // policy adopted from the save is taken back before the rules are synced back.
+        undo.push(() => this.syncRules());
+        if (forwardDrop && firewall.render(input) !== rendered) {
+          // The saving berthd kept forwarded traffic dropped (it turned forwarding on); this one did not need to.
+          this.state = { ...this.state, restoring: { records: records(before), forwardDropAdopted: true } };
+          this.persist(); // written ahead, for taking it back after a crash
+          await firewall.setForwardPolicyDrop();
+          undo.push(() => firewall.clearForwardPolicyDrop());
+        }
+        await this.syncRules();
+        for (const w of wired) {
+          const proc = await this.launch(this.record(w.id), w.netnsPath);
+          undo.push(async () => {
+            this.deps.processes.signal(proc.pid, 'SIGKILL');
+            await proc.exited;
+            this.exits.delete(w.id);
+          });
+        }
+        await hooks.apply(undo);
+        this.state = { ...this.state, restoring: null };
+        this.persist();
+      } catch (e) {
+        this.state = before;
+        await undo.run(this.deps.log);
+        this.persist();
+        throw e;
+      }
+      const userNetworks = saved.networks.filter((n) => !isBuiltin(n));
+      for (const n of userNetworks) this.emit('network', 'create', n.id, { name: n.name, type: n.driver });
+      for (const c of running) this.emit('container', 'start', c.id, { name: c.name });
+      this.emit('daemon', 'restore', 'state', { name: req.name });
+      return { networks: userNetworks.map((n) => n.name), containers: saved.containers.length, running: running.map((c) => c.name) };
+    });
+  }
+
+  /** A restore replaces only what a fresh berthd has: the built-in networks. */
+  private checkEmpty(held: readonly string[]): void {
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const cs = this.state.containers;
+    const ns = this.state.networks.filter((n) => !isBuiltin(n));
+    const holds = [
+      ...(cs.length > 0 ? [`${count(cs.length, 'container')} (${cs.map((c) => c.name).join(', ')})`] : []),
+      ...(ns.length > 0 ? [`${count(ns.length, 'network')} (${ns.map((n) => n.name).join(', ')})`] : []),
+      ...held,
+    ];
+    if (holds.length > 0) {
+      throw conflict(`berthd is not empty: it has ${holds.join(', ')}; berth restore only restores onto a fresh berthd (a wiped host, or berthd started on an empty --data-root)`);
+    }
+  }
+
+  /** The saved subnets must not overlap a route of this host's that is not one of berth's bridges'. */
+  private async checkSubnetsFree(networks: readonly NetworkRecord[]): Promise<void> {
+    const own = new Set(this.state.networks.map((n) => n.ipam[0]?.subnet).filter(Boolean));
+    const routes = (await this.deps.host.routes()).filter((r) => !own.has(r));
+    for (const n of networks) {
+      const subnet = n.ipam[0] && tryParseCidr(n.ipam[0].subnet);
+      if (!n.bridge || !subnet) continue;
+      const clash = routes.find((r) => {
+        const route = tryParseCidr(r);
+        return route !== null && cidrOverlaps(route, subnet);
+      });
+      if (clash) throw conflict(`network ${n.name}'s subnet ${n.ipam[0]!.subnet} overlaps this host's route to ${clash}`);
+    }
+  }
+
+  /** Bridges of `before` that `after` does not keep as they are go; those of `after` are made (or adopted). */
+  private async replaceBridges(before: readonly NetworkRecord[], after: readonly NetworkRecord[], undo: Undo): Promise<void> {
+    const kept = (n: NetworkRecord, others: readonly NetworkRecord[]) => others.some((o) => sameBridge(o, n));
+    for (const n of before) {
+      if (!n.bridge || kept(n, after)) continue;
+      await this.deps.host.removeBridge(n.bridge.name);
+      undo.push(() => this.ensureBridge(n));
+    }
+    for (const n of after) {
+      if (!n.bridge) continue;
+      await this.ensureBridge(n);
+      if (!kept(n, before)) undo.push(() => this.deps.host.removeBridge(n.bridge!.name));
+    }
   }
 
   // ---------------------------------------------------------------- networks
@@ -294,7 +534,7 @@ export class BerthEngine implements Engine {
       if (c.state.status === 'running') {
         const before = this.gatewayOf(c.id);
         const endpoint = this.planEndpoint(updated, attachment);
-        await this.attachEndpoint(updated, endpoint, false);
+        await this.plugEndpoint(updated, endpoint, false);
         this.state = { ...this.state, endpoints: [...this.state.endpoints, endpoint] };
         this.replaceContainer(updated);
         await this.moveGateway(updated, before);
@@ -374,53 +614,15 @@ export class BerthEngine implements Engine {
     const undo = new Undo();
     const before = this.state;
     try {
-      const sandbox = this.sandboxFor(c);
-      let current: ContainerRecord = { ...c, netns: sandbox.create ? sandbox.netns : '' };
-      // Addresses, veth names and host ports are decided in memory first: a
-      // conflict fails the start before the kernel is touched.
-      const gwNetwork = pickGatewayNetwork(this.state.networks.filter((n) => c.networks.some((a) => a.networkId === n.id)));
-      const endpoints = c.networks.map((attachment) => {
-        const e = this.planEndpoint(current, attachment);
-        this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
-        return { e, primary: attachment.networkId === gwNetwork?.id };
-      });
-      const gw = this.gatewayOf(c.id);
-      const ports = await this.externalConnectivity(current, gw, () => this.allocatePorts(current, gw));
-      current = { ...current, ports, startSeq: this.nextSeq() };
-      this.replaceContainer(current);
+      const plan = await this.planSandbox(c, null);
       // The sandbox's links and the rules do not depend on each other: both at once.
-      const links = async (): Promise<void> => {
-        if (sandbox.create) {
-          // Its first endpoint brings lo up, sparing a process.
-          await this.deps.host.createSandbox(sandbox.netns, endpoints.length === 0);
-          undo.push(() => this.deps.host.removeSandbox(sandbox.netns));
-        }
-        for (const [i, { e, primary }] of endpoints.entries()) {
-          await this.attachEndpoint(current, e, primary, i === 0);
-          undo.push(() => this.deps.host.detach(e.hostIfName));
-        }
-      };
       const rules = async (): Promise<void> => {
         await this.syncRules();
         undo.push(() => this.syncRules());
       };
-      await allSettled([links(), rules(), this.externalConnectivity(current, gw, () => this.startProxies(current, gw, undo))]);
-      const dir = this.containerDir(c.id);
-      mkdirSync(dir, { recursive: true });
-      const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath: sandbox.netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
-      const state: ContainerState = {
-        ...current.state,
-        status: 'running',
-        pid: proc.pid,
-        pidStartTime: this.deps.processes.startTimeOf(proc.pid) ?? '',
-        exitCode: 0,
-        startedAt: this.now().toISOString(),
-        error: '',
-      };
-      this.replaceContainer({ ...current, state });
+      await allSettled([this.plumbSandbox(plan, undo), rules()]);
+      await this.launch(this.record(c.id), plan.netnsPath);
       this.persist();
-      this.exits.set(c.id, proc.exited);
-      void proc.exited.then((code) => this.onExit(c.id, proc.pid, code));
       this.emit('container', 'start', c.id, { name: c.name });
     } catch (e) {
       this.state = before;
@@ -429,6 +631,75 @@ export class BerthEngine implements Engine {
       this.persist();
       throw e;
     }
+  }
+
+  /**
+   * Decides a sandbox's wiring in memory: its namespace, an endpoint per network
+   * and its host ports (a conflict fails here, before the kernel is touched).
+   * `saved` gives the endpoints (addresses, MACs, veth names) and host ports to use
+   * as they are (a restore); null allocates them (a start). The record is written
+   * ahead: from here on it names its namespace, so whatever a crash leaves of it is
+   * known to be berth's and is given back at the next start.
+   */
+  private async planSandbox(c: ContainerRecord, saved: SavedWiring | null): Promise<SandboxPlan> {
+    const sandbox = this.sandboxFor(c);
+    let current: ContainerRecord = { ...c, netns: sandbox.create ? sandbox.netns : '' };
+    const gwNetwork = pickGatewayNetwork(this.state.networks.filter((n) => c.networks.some((a) => a.networkId === n.id)));
+    const endpoints = c.networks.map((attachment) => {
+      const e = saved ? saved.endpoint(attachment.networkId) : this.planEndpoint(current, attachment);
+      this.state = { ...this.state, endpoints: [...this.state.endpoints, e] };
+      return { endpoint: e, primary: attachment.networkId === gwNetwork?.id };
+    });
+    const gw = this.gatewayOf(c.id);
+    const ports = saved ? saved.ports : await this.externalConnectivity(current, gw, () => this.allocatePorts(current, gw));
+    current = { ...current, ports, startSeq: saved ? saved.startSeq : this.nextSeq() };
+    this.replaceContainer(current);
+    if (sandbox.create) this.persist();
+    return { ...sandbox, record: current, endpoints, gateway: gw };
+  }
+
+  /** Puts a planned sandbox into the kernel: namespace, veths, and its proxies; every step registered in `undo`. */
+  private async plumbSandbox(plan: SandboxPlan, undo: Undo): Promise<void> {
+    const links = async (): Promise<void> => {
+      if (plan.create) {
+        // Its first endpoint brings lo up, sparing a process.
+        await this.deps.host.createSandbox(plan.netns, plan.endpoints.length === 0);
+        undo.push(() => this.deps.host.removeSandbox(plan.netns));
+      }
+      for (const [i, { endpoint, primary }] of plan.endpoints.entries()) {
+        await this.plugEndpoint(plan.record, endpoint, primary, i === 0);
+        undo.push(() => this.deps.host.detach(endpoint.hostIfName));
+      }
+    };
+    const { record, gateway } = plan;
+    await allSettled([links(), this.externalConnectivity(record, gateway, () => this.startProxies(record, gateway, undo))]);
+  }
+
+  /** Starts a wired sandbox's process and records it running (the caller persists). */
+  private async launch(c: ContainerRecord, netnsPath: string | null): Promise<Supervised> {
+    const dir = this.containerDir(c.id);
+    mkdirSync(dir, { recursive: true });
+    const proc = await this.deps.processes.start({ cmd: c.cmd, netnsPath, logFile: join(dir, 'output.log'), exitFile: this.exitFile(c.id) });
+    const state: ContainerState = {
+      ...c.state,
+      status: 'running',
+      pid: proc.pid,
+      pidStartTime: this.deps.processes.startTimeOf(proc.pid) ?? '',
+      exitCode: 0,
+      startedAt: this.now().toISOString(),
+      error: '',
+    };
+    this.replaceContainer({ ...c, state });
+    this.exits.set(c.id, proc.exited);
+    void proc.exited.then((code) => this.onExit(c.id, proc.pid, code));
+    return proc;
+  }
+
+  /** The current record of a container known to exist. */
+  private record(id: string): ContainerRecord {
+    const c = this.state.containers.find((x) => x.id === id);
+    if (!c) throw notFound(`No such container: ${id}`);
+    return c;
   }
 
   /** Where the sandbox's processes run, by network mode; `create`: a namespace of its own, made at start. */
@@ -456,7 +727,7 @@ export class BerthEngine implements Engine {
     return c.netns;
   }
 
-  /** The endpoint a sandbox gets on a network: address, interface names, MAC (memory only). */
+  /** A new endpoint for one of a container's networks: its address, interface names and MAC (memory only). */
   private planEndpoint(c: ContainerRecord, attachment: ContainerRecord['networks'][number]): EndpointRecord {
     const n = this.state.networks.find((x) => x.id === attachment.networkId);
     if (!n || !n.bridge) throw notFound(`network ${attachment.networkId} not found`);
@@ -478,8 +749,8 @@ export class BerthEngine implements Engine {
     };
   }
 
-  /** Plumbs a planned endpoint: the veth pair, its address, and the default route when it is the primary one. */
-  private async attachEndpoint(c: ContainerRecord, endpoint: EndpointRecord, primary: boolean, firstInSandbox = false): Promise<void> {
+  /** Puts an endpoint into the kernel: the veth pair on its network's bridge, address, MAC, and the default route if primary. */
+  private async plugEndpoint(c: ContainerRecord, endpoint: EndpointRecord, primary: boolean, firstInSandbox = false): Promise<void> {
     const n = this.state.networks.find((x) => x.id === endpoint.networkId);
     if (!n || !n.bridge) throw notFound(`network ${endpoint.networkId} not found`);
     await this.deps.host.attach({
@@ -714,4 +985,28 @@ export class BerthEngine implements Engine {
   private persist(): void {
     this.deps.store.save(this.state);
   }
+}
+
+/** Sandboxes that share another's namespace (container: mode) after the one they share. */
+function startOrder(cs: readonly ContainerRecord[]): ContainerRecord[] {
+  const depth = (c: ContainerRecord, seen = 0): number => {
+    if (c.networkMode.kind !== 'container' || seen > cs.length) return 0;
+    const target = cs.find((x) => x.id === (c.networkMode as { container: string }).container);
+    return target ? 1 + depth(target, seen + 1) : 0;
+  };
+  return [...cs].sort((a, b) => depth(a) - depth(b));
+}
+
+/** Where two texts first differ: "line N (saved "...", here "...")". */
+function firstLineDifference(saved: string, here: string): string {
+  const a = saved.split('\n');
+  const b = here.split('\n');
+  let i = 0;
+  while (i < Math.max(a.length, b.length) && a[i] === b[i]) i++;
+  const line = (x: string | undefined) => (x === undefined ? 'nothing' : JSON.stringify(x));
+  return `line ${i + 1}: saved ${line(a[i])}, here ${line(b[i])}`;
+}
+
+function fail(message: string): never {
+  throw systemError(message);
 }

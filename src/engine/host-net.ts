@@ -33,8 +33,8 @@ export interface HostNet {
   /** Creates a named namespace, with `lo` up unless its first attach brings it up (`loopbackUp` false). */
   createSandbox(netns: string, loopbackUp?: boolean): Promise<void>;
   removeSandbox(netns: string): Promise<void>;
-  /** Named namespaces whose name starts with `prefix`. */
-  listSandboxes(prefix: string): Promise<readonly string[]>;
+  /** Pids of the processes in a named namespace (none when there is no such name). */
+  sandboxPids(netns: string): Promise<readonly number[]>;
   attach(spec: AttachSpec): Promise<void>;
   detach(hostIf: string): Promise<void>;
   /** Points the sandbox's default route at `gateway` (null: no default route). */

@@ -84,6 +84,15 @@ export class NftFirewall implements RuleProgrammer {
     return this.last?.text ?? '';
   }
 
+  render(input: LayoutInput, forwardDrop?: boolean): string {
+    const rendered = renderNftLayout(input);
+    return rendered === null ? '' : printTable(this.withPolicy(rendered, forwardDrop ?? this.forwardDrop));
+  }
+
+  showsForwardDrop(text: string): boolean {
+    return hasForwardDrop(text);
+  }
+
   async apply(input: LayoutInput, beforeChange: () => void): Promise<boolean> {
     const rendered = renderNftLayout(input);
     if (rendered === null) return false; // --iptables=false: touch nothing
@@ -114,9 +123,9 @@ export class NftFirewall implements RuleProgrammer {
     return this.last === null || printTable(table) !== this.last.text || !(await this.intact(table));
   }
 
-  /** The forward policy berth keeps, written into a rendered table. */
-  private withPolicy(t: NftTable): NftTable {
-    if (!this.forwardDrop) return t;
+  /** The forward policy berth keeps (or `drop`), written into a rendered table. */
+  private withPolicy(t: NftTable, drop = this.forwardDrop): NftTable {
+    if (!drop) return t;
     return { ...t, chains: t.chains.map((c) => (c.name === FORWARD_CHAIN && c.hook ? { ...c, hook: { ...c.hook, policy: 'drop' as const } } : c)) };
   }
 
@@ -140,7 +149,16 @@ export class NftFirewall implements RuleProgrammer {
   /** From now on forwarded traffic berth does not accept is dropped: every later apply keeps the policy. */
   async setForwardPolicyDrop(): Promise<void> {
     this.forwardDrop = true;
-    const chain = { name: FORWARD_CHAIN, hook: { ...HOOKS.forward, policy: 'drop' as const }, rules: [] };
+    await this.loadForwardPolicy('drop');
+  }
+
+  async clearForwardPolicyDrop(): Promise<void> {
+    this.forwardDrop = false;
+    await this.loadForwardPolicy('accept');
+  }
+
+  private async loadForwardPolicy(policy: 'accept' | 'drop'): Promise<void> {
+    const chain = { name: FORWARD_CHAIN, hook: { ...HOOKS.forward, policy }, rules: [] };
     // The user chain is declared first, as every apply does, so the table lists the same after a repair.
     await this.backend.load(printTable({ family: FAMILY, name: TABLE, sets: [], chains: [chain], userChains: [USER_CHAIN] }));
   }

@@ -20,8 +20,18 @@ export interface RuleProgrammer {
   drifted(input: LayoutInput): Promise<boolean>;
   /** Drops forwarded traffic berth does not accept (as dockerd does when it turns ip_forward on). */
   setForwardPolicyDrop(): Promise<void>;
+  /** Takes setForwardPolicyDrop back (a restore that set it failed): forwarded traffic is accepted by default again. */
+  clearForwardPolicyDrop(): Promise<void>;
   /** What berth owns now, as the backend's own text, for `berth rules`. */
   ownedText(): string;
+  /**
+   * What ownedText() shows once `input` is applied, from `input` alone: nothing is
+   * read or written. `forwardDrop` true renders the forward hook's policy as berth's
+   * drop, undefined as this programmer keeps it now (only nftables' table shows it).
+   */
+  render(input: LayoutInput, forwardDrop?: boolean): string;
+  /** Whether `text`, owned text of this backend, shows berth keeping forwarded traffic it does not accept dropped. */
+  showsForwardDrop(text: string): boolean;
   /** The iptables rules berth last applied, to persist (null: none). */
   applied(): DesiredRules | null;
 }
@@ -32,7 +42,11 @@ export function iptablesProgrammer(firewall: Firewall): RuleProgrammer {
     apply: (input, beforeChange) => firewall.apply(renderDockerLayout(input), beforeChange),
     drifted: (input) => firewall.differs(renderDockerLayout(input)),
     setForwardPolicyDrop: () => firewall.setPolicy('filter', 'FORWARD', 'DROP'),
+    clearForwardPolicyDrop: () => firewall.setPolicy('filter', 'FORWARD', 'ACCEPT'),
     ownedText: () => printSave(ownedRuleset(firewall.current)),
+    // FORWARD's policy is the built-in chain's, never among the rules berth owns.
+    render: (input) => printSave(ownedRuleset(renderDockerLayout(input))),
+    showsForwardDrop: () => false,
     applied: () => firewall.current,
   };
 }

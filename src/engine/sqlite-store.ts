@@ -22,8 +22,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
-type Meta = Pick<State, 'seq' | 'portCursors' | 'poolCursor' | 'appliedRules' | 'pendingRules'>;
-const META_KEYS: readonly (keyof Meta)[] = ['seq', 'portCursors', 'poolCursor', 'appliedRules', 'pendingRules'];
+type Meta = Pick<State, 'seq' | 'portCursors' | 'poolCursor' | 'appliedRules' | 'pendingRules' | 'restoring'>;
+const META_KEYS: readonly (keyof Meta)[] = ['seq', 'portCursors', 'poolCursor', 'appliedRules', 'pendingRules', 'restoring'];
 
 export interface SqliteStore extends Store {
   close(): void;

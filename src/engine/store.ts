@@ -3,6 +3,9 @@
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from './types.js';
 import type { DesiredRules } from '../render/ir.js';
 
+/** berth's records, counters and cursors: what a save carries and a restore installs. */
+export type StateRecords = Pick<State, 'seq' | 'networks' | 'endpoints' | 'containers' | 'portCursors' | 'poolCursor'>;
+
 export interface State {
   readonly version: 1;
   readonly seq: number; // last sequence number handed out (networks, endpoints, starts)
@@ -20,6 +23,19 @@ export interface State {
    * after a crash in between, rules of either set found in the kernel are berth's.
    */
   readonly pendingRules?: DesiredRules | null;
+  /**
+   * Set while a restore installs a save: when berthd finds it set at start, it
+   * died in the middle of one, and takes it back.
+   */
+  readonly restoring?: RestorePoint | null;
+}
+
+/** What taking back an unfinished restore goes back to. */
+export interface RestorePoint {
+  /** The records before the restore. */
+  readonly records: StateRecords;
+  /** The restore set berth's forward drop policy, which berth did not keep before. */
+  readonly forwardDropAdopted: boolean;
 }
 
 export const EMPTY_STATE: State = { version: 1, seq: 0, networks: [], endpoints: [], containers: [], portCursors: {}, poolCursor: 0, appliedRules: null };

@@ -81,6 +81,27 @@ export class AccessFirewall {
     });
   }
 
+  /** The rules as stored, also when berthd writes no rules (--iptables=false): what `berth save` keeps. */
+  stored(): readonly AccessRule[] {
+    return this.rules;
+  }
+
+  /**
+   * Replaces every rule by `rules` (a restore), kernel first, then disk. With
+   * --iptables=false they are only stored, as they were where they were saved.
+   */
+  replace(rules: readonly AccessRule[]): Promise<void> {
+    return this.lock.run(async () => {
+      if (!this.deps.engine.daemonConfig().iptables) {
+        this.deps.store.save(rules);
+        this.rules = rules;
+        return;
+      }
+      this.deps.log('info', `firewall: replacing ${this.rules.length} access rule(s) by ${rules.length}`);
+      await this.commit(rules);
+    });
+  }
+
   /** Writes the stored rules again if the kernel lost or changed them; true when it had to. */
   reapply(reason: string): Promise<boolean> {
     return this.lock.run(async () => {

@@ -10,12 +10,10 @@
 //   attach        2 (host batch: veth with its peer in NS, master, up;
 //                    sandbox batch: [lo up,] address, up, default route)
 //   detach        1, removeSandbox 1, removeBridge 1; sysctls 0 (/proc/sys)
-import { statSync } from 'node:fs';
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
-import { netnsPath } from './netns.js';
 import { procRoutes } from './proc-route.js';
 import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
@@ -34,15 +32,6 @@ async function ignoreMissing(f: () => Promise<void>): Promise<void> {
 export interface HostNetOptions {
   /** MAC for a new bridge; default: a random locally administered one, like dockerd. */
   readonly bridgeMac?: () => string;
-}
-
-/** The inode of a namespace file (which identifies the namespace); null when unreadable. */
-function inodeOf(path: string): number | null {
-  try {
-    return statSync(path).ino;
-  } catch {
-    return null;
-  }
 }
 
 export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
@@ -105,16 +94,13 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
 
     removeSandbox: (netns) => ignoreMissing(() => host.netns.delete(netns)),
 
-    // Only namespaces nothing runs in, and never the one berthd itself runs in: a
-    // host namespace named with the same prefix must not look like an orphan.
-    async listSandboxes(prefix) {
-      const own = inodeOf('/proc/self/ns/net');
-      const out: string[] = [];
-      for (const n of await host.netns.list()) {
-        if (!n.startsWith(prefix) || (own !== null && inodeOf(netnsPath(n)) === own)) continue;
-        if ((await host.netns.pids(n)).length === 0) out.push(n);
+    async sandboxPids(netns) {
+      try {
+        return await host.netns.pids(netns);
+      } catch (e) {
+        if (isNotFound(e)) return [];
+        throw e;
       }
-      return out;
     },
 
     async attach(spec: AttachSpec): Promise<void> {

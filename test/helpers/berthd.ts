@@ -64,6 +64,10 @@ export class BerthHost {
     return join(this.dir, 'data');
   }
 
+  get execRoot(): string {
+    return join(this.dir, 'exec');
+  }
+
   /** The named namespace berthd gives a sandbox. */
   sandbox(name: string): string {
     return `${this.nets.prefix}-c-${name}`;
@@ -84,15 +88,15 @@ export class BerthHost {
     return this;
   }
 
-  /** Starts (or restarts) berthd in the host namespace and waits for its API. */
-  async startDaemon(flags: readonly string[] = []): Promise<void> {
+  /** Starts (or restarts) berthd in the host namespace and waits for its API; `env` replaces its environment. */
+  async startDaemon(flags: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<void> {
     const argv = [
       process.execPath,
       BERTHD,
       '--data-root',
       this.dataRoot,
       '--exec-root',
-      join(this.dir, 'exec'),
+      this.execRoot,
       '-H',
       `unix://${this.socket}`,
       '--pidfile',
@@ -106,7 +110,7 @@ export class BerthHost {
     ];
     // An empty config unless the test wrote one ('wx' fails when the file exists).
     await writeFile(join(this.dir, 'daemon.json'), '{}\n', { flag: 'wx' }).catch(() => undefined);
-    const d = this.nets.spawn(this.host, argv);
+    const d = this.nets.spawn(this.host, argv, env ? { env } : {});
     this.daemon = d;
     await pollUntil(
       () => d.output().includes('berthd ready') || (d.child.exitCode !== null ? Promise.reject(new Error(`berthd exited: ${d.output()}`)) : false),

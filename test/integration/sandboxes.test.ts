@@ -5,6 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BerthHost, HOST_IP } from '../helpers/berthd.js';
 import { LISTENER, pollUntil, runCmd } from '../helpers/netns.js';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const h = new BerthHost();
 
@@ -77,7 +81,7 @@ test('the host reaches a published port over loopback through berthd itself (use
   assert.equal(cmdlines.filter((c) => /proxy/.test(c)).length, 0, 'no proxy process per port');
 });
 
-test('live-restore: a sandbox keeps running and serving while berthd is killed and restarted; orphans are swept', async () => {
+test('live-restore: a sandbox keeps running and serving while berthd is killed and restarted', async () => {
   await h.ok(['run', '-d', '--name', 'survivor', '-p', '8087:80', '--', process.execPath, '-e', LISTENER, 'tcp', '0.0.0.0', '80', 'survivor']);
   await pollUntil(async () => (await h.nets.probe(h.ext, 'tcp', HOST_IP, 8087, 500)).ok, { timeoutMs: 10000, what: 'survivor published' });
   const pid = (await h.ok(['inspect', '-f', '{{.State.Pid}}', 'survivor'])).trim();
@@ -85,15 +89,12 @@ test('live-restore: a sandbox keeps running and serving while berthd is killed a
   await h.stopDaemon('SIGKILL');
   const whileDown = await h.nets.probe(h.ext, 'tcp', HOST_IP, 8087);
   assert.equal(whileDown.ok, true, `the published port works while berthd is down: ${whileDown.detail}`);
-  // An orphan namespace, as a crash between creating and recording a sandbox would leave.
-  await runCmd(['ip', 'netns', 'add', h.sandbox('orphan')]);
   await h.startDaemon();
   assert.equal((await h.ok(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', 'survivor'])).trim(), `running ${pid}`);
   const strip = (s: string): string => s.replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, '');
   assert.equal(strip(await h.iptablesSave()), strip(rulesBefore), 'the rules were never rebuilt');
   const netns = (await h.nets.exec(h.host, ['ip', 'netns', 'list'])).stdout;
   assert.match(netns, new RegExp(`${h.sandbox('survivor')}\\b`));
-  assert.doesNotMatch(netns, new RegExp(`${h.sandbox('orphan')}\\b`), 'the orphan namespace is swept');
   const after = await h.nets.probe(h.ext, 'tcp', HOST_IP, 8087);
   assert.equal(after.ok, true, after.detail);
   // The adopted sandbox is still under berthd's control: it stops, and its exit is seen.
@@ -101,6 +102,43 @@ test('live-restore: a sandbox keeps running and serving while berthd is killed a
   assert.match(await h.ok(['ps', '-a', '--filter', 'name=survivor', '--format', '{{.State}}']), /exited/);
   assert.doesNotMatch(await h.iptablesSave(), /8087/);
   await h.ok(['rm', 'survivor']);
+});
+
+test('a crash mid-start: the namespace it left is given back at the next start (recorded before it was made); a foreign one with the same prefix stays', async () => {
+  // berthd is killed (SIGKILL) right after `ip netns add` made crashme's namespace:
+  // its `ip` is a wrapper that runs the real one, then kills its caller.
+  const realIp = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => join(d, 'ip')).find((f) => existsSync(f));
+  assert.ok(realIp, 'ip is on PATH');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-crash-'));
+  const crashNs = h.sandbox('crashme');
+  const foreign = h.sandbox('foreign');
+  await writeFile(
+    join(dir, 'ip'),
+    `#!/bin/sh\n"${realIp}" "$@"; code=$?\nif [ "$1 $2 $3" = "netns add ${crashNs}" ]; then kill -KILL "$PPID"; fi\nexit "$code"\n`,
+    { mode: 0o755 },
+  );
+  try {
+    await h.stopDaemon();
+    await h.startDaemon([], { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` });
+    const r = await h.berth(['run', '-d', '--name', 'crashme', '--', 'sleep', '600']);
+    assert.notEqual(r.code, 0, 'berthd died under the run');
+    await h.stopDaemon('SIGKILL');
+    const left = (await runCmd(['ip', 'netns', 'list'])).stdout;
+    assert.match(left, new RegExp(`^${crashNs}\\b`, 'm'), 'the crash left the namespace behind');
+    await runCmd(['ip', 'netns', 'add', foreign]);
+
+    await h.startDaemon();
+    const netns = (await runCmd(['ip', 'netns', 'list'])).stdout;
+    assert.doesNotMatch(netns, new RegExp(`^${crashNs}\\b`, 'm'), "crashme's namespace is given back");
+    assert.match(netns, new RegExp(`^${foreign}\\b`, 'm'), 'a namespace berth never recorded is left alone');
+    assert.equal((await h.ok(['inspect', '-f', '{{.State.Status}}', 'crashme'])).trim(), 'created');
+    await h.ok(['start', 'crashme']);
+    assert.equal((await h.ok(['inspect', '-f', '{{.State.Status}}', 'crashme'])).trim(), 'running');
+    await h.ok(['rm', '-f', 'crashme']);
+  } finally {
+    await runCmd(['ip', 'netns', 'del', foreign]);
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('the orphan sweep never takes a namespace that is in use or berthd\'s own, whatever its name', async () => {

@@ -2,7 +2,7 @@
 // as blocks (a set, map or chain each, laid out as berth prints them) and runs a
 // script's statements in order as nft does: a table block creates what is missing
 // and adds elements and rules to what exists, `flush` empties, `add element` and
-// `delete element` (by key) change one set, `delete chain` drops one. It counts
+// `delete element` (by key) change one set, `add rule` appends, `delete chain` drops one. It counts
 // loads and listings; tests damage `listing` to play a flush or a deletion.
 import type { NftBackend } from '../../../src/engine/nft-firewall.js';
 
@@ -11,7 +11,7 @@ const HEAD = 'table ip berth {\n';
 interface Block {
   readonly kind: 'set' | 'map' | 'chain';
   readonly name: string;
-  readonly header: readonly string[]; // type, flags, hook lines
+  header: readonly string[]; // type, flags, hook lines (a base chain declared again may change its policy)
   items: string[]; // elements or rules
 }
 
@@ -40,8 +40,12 @@ export class FakeNft implements NftBackend {
         const end = lines.indexOf('}', i);
         for (const b of parseBlocks(lines.slice(i, end + 1).join('\n'))) {
           const have = blocks.get(`${b.kind} ${b.name}`);
-          if (have) have.items.push(...b.items.filter((x) => b.kind === 'chain' || !have.items.includes(x)));
-          else blocks.set(`${b.kind} ${b.name}`, b);
+          if (have) {
+            if (b.header.length > 0) have.header = b.header;
+            have.items.push(...b.items.filter((x) => b.kind === 'chain' || !have.items.includes(x)));
+          } else {
+            blocks.set(`${b.kind} ${b.name}`, b);
+          }
         }
         i = end;
         continue;
@@ -56,6 +60,10 @@ export class FakeNft implements NftBackend {
         const given = (m[3] as string).split(', ');
         if (m[1] === 'add') b.items.push(...given.filter((x) => !b.items.includes(x)));
         else b.items = b.items.filter((x) => !given.includes(x.split(' : ')[0] as string));
+      } else if ((m = /^add rule ip berth (\S+) (.*)$/.exec(line))) {
+        const b = blocks.get(`chain ${m[1]}`);
+        if (!b) throw new Error(`Error: No such file or directory: ${line}`);
+        b.items.push(m[2] as string);
       } else if ((m = /^delete chain ip berth (\S+)$/.exec(line))) {
         blocks.delete(`chain ${m[1]}`);
       } else if ((m = /^add chain ip berth (\S+)$/.exec(line))) {

@@ -48,7 +48,7 @@ test('restart: a sandbox whose process ended while berthd was down is torn down 
   assert.deepEqual(next.engine.endpoints(), []);
 });
 
-test('restart: orphan namespaces with the prefix are swept, others are left alone; exited containers are not signalled', async (t) => {
+test('restart: the namespace a crash mid-start left is given back (recorded before it was made); an unrecorded one with the prefix is not berth\'s', async (t) => {
   const h = makeHarness({ config: { userlandProxy: false } });
   t.after(() => h.cleanup());
   await h.engine.start();
@@ -56,13 +56,23 @@ test('restart: orphan namespaces with the prefix are swept, others are left alon
   await h.engine.startContainer('done');
   h.processes.exit(1000, 0);
   assert.equal(await h.engine.waitContainer('done'), 0);
-  await h.host.netns.add('tst-orphan');
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], portSpecs: ['8080:80'] });
+  // berthd is killed while it wires web: its namespace exists, nothing after it happened.
+  const attach = h.net.attach;
+  h.net.attach = () => new Promise<void>(() => undefined);
+  void h.engine.startContainer('web');
+  for (let i = 0; i < 100 && !(await h.host.netns.list()).includes('tst-web'); i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(await h.host.netns.list(), ['tst-web']);
+  h.net.attach = attach;
+  await h.host.netns.add('tst-foreign'); // someone else's, named with berth's prefix
   await h.host.netns.add('other-ns');
 
   const next = h.restart();
   await next.engine.start();
   assert.deepEqual(next.processes.signals, []);
-  assert.deepEqual(await h.host.netns.list(), ['other-ns']);
+  assert.deepEqual(await h.host.netns.list(), ['other-ns', 'tst-foreign']);
+  const web = next.engine.inspectContainer('web');
+  assert.deepEqual([web.state.status, web.netns, web.ports], ['created', '', []]);
   assert.deepEqual(next.engine.inspectContainer('done').state.exitCode, 0);
   assert.equal(h.rules(), HAIRPIN_START);
 });

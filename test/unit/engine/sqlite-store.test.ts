@@ -59,6 +59,7 @@ function withStore(f: (open: () => ReturnType<typeof sqliteStore>) => void): voi
 const base: State = {
   ...EMPTY_STATE,
   pendingRules: null,
+  restoring: null,
   seq: 3,
   networks: [network('n1', 'bridge'), network('n2', 'app')],
   containers: [container('c1', 'web', [8080]), container('c2', 'db'), container('c3', 'cache', [9000])],

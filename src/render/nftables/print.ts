@@ -71,7 +71,9 @@ export function printChanges(before: NftTable, part: NftTable, staleChains: read
     retyped.length + rewritten.length > 0 ? printTransaction(only(retyped, rewritten), []) : '',
     ...deleted,
     ...added,
-    created.some((c) => c.rules.length > 0) ? printTable(only([], created)) : '',
+    // Rules of new chains as statements: declaring a chain again, even one this same
+    // transaction created, is an update that waits for a grace period.
+    ...created.flatMap((c) => c.rules.map((rule) => `add rule ${where} ${c.name} ${rule}\n`)),
     // Last: nothing (no element deleted above) jumps to them any more.
     removals(part, staleChains),
   ].join('');

@@ -102,6 +102,8 @@ test('a change on top of the last table adds and deletes elements and creates ch
   assert.match(up, /^add element ip berth published-any \{ tcp \. 9090 : 172\.17\.0\.9 \. 90 \}$/m);
   assert.match(up, /^\tchain masq-br-extra \{\n\t\}$/m, 'the new chain is declared before elements jump to it');
   assert.ok(up.indexOf('chain masq-br-extra {\n\t}') < up.indexOf('jump masq-br-extra'));
+  assert.equal(up.match(/chain masq-br-extra \{/g)?.length, 1, 'declared once: a second declaration is an update, which waits for a grace period');
+  assert.match(up, /^add rule ip berth masq-br-extra oifname != "br-extra" masquerade$/m);
   // And back: deletions by key only (a map's value is not part of its key), the chain last.
   const down = printChanges(grown, changedPart(grown, before), ['masq-br-extra']);
   assert.match(down, /^delete element ip berth published-any \{ tcp \. 9090 \}$/m);

@@ -1,12 +1,13 @@
 // berth: berthd in its host namespace (test/helpers' BerthHost, with the ext
-// neighbour the datapath benchmark connects from), driven either through the
-// `berth` CLI as a user would (one node process per command, like one docker
-// process per command for dockerd), or through berthd's API socket from this
-// process, which shows what berthd itself takes.
-import { BerthHost } from '../../test/helpers/berthd.js';
+// neighbour the datapath benchmark connects from), with the firewall backend of
+// its variant, driven either through the `berth` CLI as a user would (one node
+// process per command, like one docker process per command for dockerd), or
+// through berthd's API socket from this process, which shows what berthd itself
+// takes.
+import { BerthHost, type FirewallBackendName } from '../../test/helpers/berthd.js';
 import { BerthClient } from '../../src/cli/client.js';
 import { portList, publishFlags, type PortSet } from '../ports.js';
-import type { NetworkOps, System } from './system.js';
+import { BERTH_VARIANTS, type BerthName, type NetworkOps, type System } from './system.js';
 
 const COMMAND = ['sleep', '3600'];
 
@@ -21,11 +22,16 @@ function createBody(ports: PortSet): Record<string, unknown> {
 }
 
 export class BerthSystem implements System {
-  readonly name: 'berth' | 'berth-api';
-  readonly host = new BerthHost();
+  readonly host: BerthHost;
+  private readonly via: 'cli' | 'api';
 
-  constructor(private readonly via: 'cli' | 'api') {
-    this.name = via === 'cli' ? 'berth' : 'berth-api';
+  constructor(readonly name: BerthName) {
+    this.via = BERTH_VARIANTS[name].via;
+    this.host = new BerthHost(BERTH_VARIANTS[name].backend);
+  }
+
+  get backend(): FirewallBackendName {
+    return this.host.backend;
   }
 
   get hostNs(): string {

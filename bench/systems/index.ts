@@ -8,9 +8,9 @@ import type { System, SystemName } from './system.js';
 export function createSystem(name: SystemName): System {
   switch (name) {
     case 'berth':
-      return new BerthSystem('cli');
     case 'berth-api':
-      return new BerthSystem('api');
+    case 'berth-nft':
+      return new BerthSystem(name);
     case 'dockerd':
       return new DockerdSystem();
     case 'netavark':

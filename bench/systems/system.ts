@@ -1,14 +1,28 @@
 // What the workloads need from a networking system under test. Each driver runs
 // its system inside namespaces of its own: `hostNs` plays the container host
 // (daemon, bridge, rules, proxies) and every sandbox gets a namespace besides.
+import type { FirewallBackendName } from '../../test/helpers/berthd.js';
 import type { PortSet } from '../ports.js';
 
-export const SYSTEM_NAMES = ['berth', 'berth-api', 'dockerd', 'netavark', 'cni'] as const;
+export const SYSTEM_NAMES = ['berth', 'berth-api', 'berth-nft', 'dockerd', 'netavark', 'cni'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
+
+/** berth's systems: one berthd each, driven through the CLI or the API socket, with one firewall backend. */
+export const BERTH_VARIANTS = {
+  berth: { via: 'cli', backend: 'iptables' },
+  'berth-api': { via: 'api', backend: 'iptables' },
+  'berth-nft': { via: 'api', backend: 'nftables' },
+} as const satisfies Readonly<Record<string, { readonly via: 'cli' | 'api'; readonly backend: FirewallBackendName }>>;
+export type BerthName = keyof typeof BERTH_VARIANTS;
+
+export function isBerth(name: SystemName): name is BerthName {
+  return Object.hasOwn(BERTH_VARIANTS, name);
+}
 
 export const SYSTEM_TITLES: Readonly<Record<SystemName, string>> = {
   berth: 'berth',
   'berth-api': 'berth, API only',
+  'berth-nft': 'berth nftables, API only',
   dockerd: 'dockerd 20.10',
   netavark: 'netavark 1.4',
   cni: 'CNI bridge+portmap 1.1.1',

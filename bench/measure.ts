@@ -20,6 +20,16 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+/** Runs one operation of a step and records its own wall-clock time. */
+export type OpTimer = (op: () => Promise<unknown>) => Promise<void>;
+
+/** An OpTimer that appends each operation's milliseconds to `into`. */
+export function opTimer(into: number[]): OpTimer {
+  return async (op) => {
+    into.push(await timed(op));
+  };
+}
+
 /**
  * Runs a case `ctx.reps` times on every system; `run` performs it once and
  * returns the milliseconds of each of its steps, in the order of `labels`.

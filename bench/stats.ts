@@ -9,6 +9,13 @@ export function median(samples: readonly number[]): number | null {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The p-th percentile by nearest rank (0 < p <= 100): the smallest sample with at least p% of the samples at or below it; null when empty. */
+export function percentile(samples: readonly number[], p: number): number | null {
+  if (samples.length === 0) return null;
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
 /** berth's value divided by another's: below 1, berth takes less. Null when either is missing or the divisor is 0. */
 export function ratio(berth: number | null, other: number | null): number | null {
   if (berth === null || other === null || other === 0) return null;

@@ -1,5 +1,6 @@
 // Attach N sandboxes one after another, one published port each, then tear them
-// all down one after another.
+// all down one after another; each sandbox's create + start and removal is also
+// timed on its own.
 import type { RunContext } from '../measure.js';
 import type { TimingRow } from '../results.js';
 import type { System } from '../systems/system.js';
@@ -12,14 +13,16 @@ export function attach(ctx: RunContext, systems: readonly System[], floorFrom: S
   return upAndDown(ctx, systems, floorFrom, {
     up: {
       label: `attach ${count} sandboxes, 1 published port each, one after another`,
-      run: async (s) => {
-        for (const [i, name] of names.entries()) await s.addSandbox(name, { first: FIRST_PORT + i, count: 1, form: 'separate' });
+      op: 'attach',
+      run: async (s, time) => {
+        for (const [i, name] of names.entries()) await time(() => s.addSandbox(name, { first: FIRST_PORT + i, count: 1, form: 'separate' }));
       },
     },
     down: {
       label: `tear down: remove the ${count} sandboxes, one after another`,
-      run: async (s) => {
-        for (const name of names) await s.removeSandbox(name);
+      op: 'detach',
+      run: async (s, time) => {
+        for (const name of names) await time(() => s.removeSandbox(name));
       },
     },
   });

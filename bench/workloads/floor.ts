@@ -15,7 +15,8 @@ async function loadOnce(nets: NetnsSet, argv: readonly string[], input: string):
   return ms;
 }
 
-export async function measureFloor(save: string, reps: number): Promise<Floor> {
+/** The floor of `save`, the final ruleset of step `after`. */
+export async function measureFloor(save: string, reps: number, after: string): Promise<Floor> {
   const nft = nftEquivalent(save);
   const nets = new NetnsSet(uniquePrefix('bf'));
   return guarded(
@@ -28,6 +29,7 @@ export async function measureFloor(save: string, reps: number): Promise<Floor> {
         nftMs.push(await loadOnce(nets, ['nft', '-f', '-'], nft.script));
       }
       return {
+        after,
         iptablesMs,
         nftMs,
         iptablesRules: save.split('\n').filter((l) => l.startsWith('-A ')).length,

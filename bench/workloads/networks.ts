@@ -1,4 +1,5 @@
-// Create N networks one after another, then remove them. Only systems with
+// Create N networks one after another, then remove them, each create and rm also
+// timed on its own. Only systems with
 // network objects take part: for netavark and the CNI plugins a network is a
 // config file, and nothing reaches the kernel until a sandbox joins it.
 import type { RunContext } from '../measure.js';
@@ -19,14 +20,16 @@ export async function networks(ctx: RunContext, systems: readonly System[], floo
   const rows = await upAndDown(ctx, systems.filter((s) => s.networks !== null), floorFrom, {
     up: {
       label: `create ${count} networks, one after another`,
-      run: async (s) => {
-        for (const n of names) await ops(s).create(n);
+      op: 'network-create',
+      run: async (s, time) => {
+        for (const n of names) await time(() => ops(s).create(n));
       },
     },
     down: {
       label: `remove the ${count} networks, one after another`,
-      run: async (s) => {
-        for (const n of names) await ops(s).remove(n);
+      op: 'network-rm',
+      run: async (s, time) => {
+        for (const n of names) await time(() => ops(s).remove(n));
       },
     },
   });

@@ -9,6 +9,7 @@ import { upAndDown } from './up-down.js';
 export function publish(ctx: RunContext, systems: readonly System[], floorFrom: System | undefined, ports: PortSet): Promise<TimingRow[]> {
   const what = `publish ${describePorts(ports)} on one sandbox`;
   return upAndDown(ctx, systems, floorFrom, {
+    publishedPorts: ports.count,
     up: { label: `${what}: start`, run: (s) => s.addSandbox('pub', ports) },
     down: { label: `${what}: remove`, run: (s) => s.removeSandbox('pub') },
   });

@@ -1,25 +1,47 @@
 // The shape every timing workload shares: build something up, then take it down,
-// each timed on an idle system. The floor is measured on the ruleset that the
-// Docker-layout system (`floorFrom`: berth, else dockerd) had once built up.
+// each timed on an idle system. A step that repeats one operation also times
+// each operation on its own. The floor is measured on the ruleset that the
+// iptables Docker-layout system (`floorFrom`: berth, else dockerd) had once
+// built up; the down step is held to the same floor.
 import { settle } from '../procs.js';
-import { measureSteps, timed, type RunContext } from '../measure.js';
-import type { TimingRow } from '../results.js';
-import type { System } from '../systems/system.js';
+import { measureSteps, opTimer, timed, type OpTimer, type RunContext } from '../measure.js';
+import type { OpKind, TimingRow } from '../results.js';
+import type { System, SystemName } from '../systems/system.js';
 import { measureFloor } from './floor.js';
 
-export interface UpDown {
-  readonly up: { readonly label: string; run(s: System): Promise<void> };
-  readonly down: { readonly label: string; run(s: System): Promise<void> };
+export interface Step {
+  readonly label: string;
+  /** The operation the step repeats, when each one is to be timed on its own (through `time`). */
+  readonly op?: OpKind;
+  run(s: System, time: OpTimer): Promise<void>;
 }
+
+export interface UpDown {
+  readonly up: Step;
+  readonly down: Step;
+  /** Ports the sandbox publishes, for publish cases. */
+  readonly publishedPorts?: number;
+}
+
+type OpSamples = Partial<Record<SystemName, number[]>>;
 
 export async function upAndDown(ctx: RunContext, systems: readonly System[], floorFrom: System | undefined, c: UpDown): Promise<[TimingRow, TimingRow]> {
   let ruleset = '';
+  const upOps: OpSamples = {};
+  const downOps: OpSamples = {};
   const [up, down] = await measureSteps(ctx, systems, [c.up.label, c.down.label], async (s, rep) => {
     await settle(s.hostNs);
-    const built = await timed(() => c.up.run(s));
+    const built = await timed(() => c.up.run(s, opTimer((upOps[s.name] ??= []))));
     if (s === floorFrom && rep === 0) ruleset = await s.iptablesSave();
     await settle(s.hostNs);
-    return [built, await timed(() => c.down.run(s))];
+    return [built, await timed(() => c.down.run(s, opTimer((downOps[s.name] ??= []))))];
   });
-  return [{ ...up!, floor: ruleset ? await measureFloor(ruleset, ctx.reps) : undefined }, down!];
+  const floor = ruleset ? await measureFloor(ruleset, ctx.reps, c.up.label) : undefined;
+  const row = (r: TimingRow, step: Step, ops: OpSamples): TimingRow => ({
+    ...r,
+    ...(floor && { floor }),
+    ...(c.publishedPorts !== undefined && { publishedPorts: c.publishedPorts }),
+    ...(step.op && { ops: { kind: step.op, ms: ops } }),
+  });
+  return [row(up!, c.up, upOps), row(down!, c.down, downOps)];
 }

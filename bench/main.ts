@@ -13,7 +13,7 @@ import { describeMachine } from './machine.js';
 import type { RunContext } from './measure.js';
 import { parseArgs, USAGE, type Plan } from './options.js';
 import { renderReport } from './report.js';
-import type { BenchReport, TimingRow } from './results.js';
+import type { BenchReport, DatapathRow, TimingRow } from './results.js';
 import { BerthSystem } from './systems/berth.js';
 import { createSystem } from './systems/index.js';
 import type { System } from './systems/system.js';
@@ -52,8 +52,15 @@ function withSystems<T>(ctx: RunContext, systems: readonly System[], body: () =>
   );
 }
 
+/** One berth system per firewall backend (the first of the run's), for the datapath. */
+function berthPerBackend(systems: readonly System[]): BerthSystem[] {
+  const berths = systems.filter((s): s is BerthSystem => s instanceof BerthSystem);
+  return berths.filter((b, i) => berths.findIndex((o) => o.backend === b.backend) === i);
+}
+
 async function runWorkloads(ctx: RunContext, plan: Plan, systems: readonly System[]): Promise<Pick<BenchReport, 'timings' | 'footprint' | 'datapath'>> {
-  const floorFrom = systems.find((s) => s instanceof BerthSystem) ?? systems.find((s) => s.name === 'dockerd');
+  // The floor needs the Docker layout in iptables: an iptables berth, else dockerd.
+  const floorFrom = systems.find((s) => s instanceof BerthSystem && s.backend === 'iptables') ?? systems.find((s) => s.name === 'dockerd');
   const timings: TimingRow[] = [];
   for (const count of plan.publishCounts) {
     for (const form of count === 1 ? (['separate'] as const) : (['range', 'separate'] as const)) {
@@ -63,8 +70,8 @@ async function runWorkloads(ctx: RunContext, plan: Plan, systems: readonly Syste
   timings.push(...(await attach(ctx, systems, floorFrom, plan.attachCount)));
   timings.push(...(await networks(ctx, systems, floorFrom, plan.networkCount)));
   const footprintRows = await footprint(ctx, systems, plan.footprintPorts);
-  const berth = systems.find((s): s is BerthSystem => s instanceof BerthSystem);
-  const datapathRows = berth ? await datapath(ctx, berth, plan.datapathCounts, plan.datapathMs) : [];
+  const datapathRows: DatapathRow[] = [];
+  for (const berth of berthPerBackend(systems)) datapathRows.push(...(await datapath(ctx, berth, plan.datapathCounts, plan.datapathMs)));
   return { timings, footprint: footprintRows, datapath: datapathRows };
 }
 

@@ -661,13 +661,15 @@ export class BerthEngine implements Engine {
   /** Puts a planned sandbox into the kernel: namespace, veths, and its proxies; every step registered in `undo`. */
   private async plumbSandbox(plan: SandboxPlan, undo: Undo): Promise<void> {
     const links = async (): Promise<void> => {
-      if (plan.create) {
-        // Its first endpoint brings lo up, sparing a process.
-        await this.deps.host.createSandbox(plan.netns, plan.endpoints.length === 0);
+      // A sandbox with endpoints gets its namespace, with lo up, from its first endpoint's batches, sparing processes.
+      if (plan.create && plan.endpoints.length === 0) {
+        await this.deps.host.createSandbox(plan.netns);
         undo.push(() => this.deps.host.removeSandbox(plan.netns));
       }
       for (const [i, { endpoint, primary }] of plan.endpoints.entries()) {
-        await this.plugEndpoint(plan.record, endpoint, primary, i === 0);
+        const createNetns = plan.create && i === 0;
+        await this.plugEndpoint(plan.record, endpoint, primary, { loopbackUp: i === 0, createNetns });
+        if (createNetns) undo.push(() => this.deps.host.removeSandbox(plan.netns));
         undo.push(() => this.deps.host.detach(endpoint.hostIfName));
       }
     };
@@ -750,7 +752,12 @@ export class BerthEngine implements Engine {
   }
 
   /** Puts an endpoint into the kernel: the veth pair on its network's bridge, address, MAC, and the default route if primary. */
-  private async plugEndpoint(c: ContainerRecord, endpoint: EndpointRecord, primary: boolean, firstInSandbox = false): Promise<void> {
+  private async plugEndpoint(
+    c: ContainerRecord,
+    endpoint: EndpointRecord,
+    primary: boolean,
+    sandbox: { readonly loopbackUp?: boolean; readonly createNetns?: boolean } = {},
+  ): Promise<void> {
     const n = this.state.networks.find((x) => x.id === endpoint.networkId);
     if (!n || !n.bridge) throw notFound(`network ${endpoint.networkId} not found`);
     await this.deps.host.attach({
@@ -764,7 +771,7 @@ export class BerthEngine implements Engine {
       // Like dockerd: the primary endpoint routes through its gateway, except on an internal network.
       gateway: primary && !n.internal ? n.ipam[0]!.gateway : null,
       hairpin: !this.deps.config.userlandProxy,
-      loopbackUp: firstInSandbox,
+      ...sandbox,
     });
   }
 
@@ -863,13 +870,16 @@ export class BerthEngine implements Engine {
     await this.stopProxies(c.id);
     const mine = this.state.endpoints.filter((e) => e.containerId === c.id);
     this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.containerId !== c.id) };
-    const released = { ...c, ports: [], netns: '' };
-    this.replaceContainer(released);
+    // The record keeps naming its namespace until the namespace is gone: the rule sync
+    // writes the state ahead, and a crash meanwhile must leave the namespace to the next start.
+    this.replaceContainer({ ...c, ports: [] });
     const links = async (): Promise<void> => {
       for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
       if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
     };
     await allSettled([links(), withRules ? this.syncRules() : Promise.resolve()]);
+    const released = { ...c, ports: [], netns: '' };
+    this.replaceContainer(released);
     return released;
   }
 

@@ -22,6 +22,8 @@ export interface AttachSpec {
   readonly hairpin?: boolean;
   /** Also brings the sandbox's `lo` up (its first endpoint does, sparing a process). */
   readonly loopbackUp?: boolean;
+  /** Creates the sandbox's namespace first, in the same batch as the veth (sparing a process); it goes again if the attach fails. */
+  readonly createNetns?: boolean;
 }
 
 export interface HostNet {

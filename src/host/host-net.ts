@@ -6,8 +6,8 @@
 //   ensureBridge  1 batch (create+address+up) for a new network; else 1 (`ip -j -d link
 //                 show dev BR`) first, and the batch only when something is missing
 //   createSandbox 1 (`ip netns add`) + 1 (`ip -n NS -batch -` for `lo up`),
-//                 unless the first attach brings lo up
-//   attach        2 (host batch: veth with its peer in NS, master, up;
+//                 unless the first attach creates the namespace and brings lo up
+//   attach        2 (host batch: [netns add,] veth with its peer in NS, master, up;
 //                    sandbox batch: [lo up,] address, up, default route)
 //   detach        1, removeSandbox 1, removeBridge 1; sysctls 0 (/proc/sys)
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
@@ -115,20 +115,26 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
         ...(spec.gateway !== null ? { gateway: spec.gateway } : {}),
         ...(spec.hairpin ? { hairpin: true } : {}),
         loopbackUp: spec.loopbackUp ?? false,
+        ...(spec.createNetns ? { createNetns: true } : {}),
       });
-      // Leave nothing behind: the veth pair goes with its host side. Never delete
-      // when the `link add` itself failed: the name may belong to someone else.
+      // Leave nothing behind: the veth pair goes with its host side, a namespace made
+      // here goes too. Never delete when the `link add` (or `netns add`) itself
+      // failed: the name may belong to someone else.
       const undo = (): Promise<void> => ignoreMissing(() => host.batch(planDetach(spec.hostIf))).catch(() => undefined);
+      const dropNetns = (): Promise<void> => ignoreMissing(() => host.netns.delete(spec.netns)).catch(() => undefined);
+      const linkAdd = plan.host.findIndex((l) => l.startsWith('link add '));
       try {
         await host.batch(plan.host);
       } catch (e) {
-        if (e instanceof BatchError && e.index > plan.host.findIndex((l) => l.startsWith('link add '))) await undo();
+        if (e instanceof BatchError && e.index > linkAdd) await undo();
+        if (e instanceof BatchError && spec.createNetns && e.index > 0) await dropNetns();
         throw e;
       }
       try {
         await host.batch(plan.sandbox, { netns: spec.netns });
       } catch (e) {
         await undo();
+        if (spec.createNetns) await dropNetns();
         throw e;
       }
     },

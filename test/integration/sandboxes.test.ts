@@ -105,8 +105,9 @@ test('live-restore: a sandbox keeps running and serving while berthd is killed a
 });
 
 test('a crash mid-start: the namespace it left is given back at the next start (recorded before it was made); a foreign one with the same prefix stays', async () => {
-  // berthd is killed (SIGKILL) right after `ip netns add` made crashme's namespace:
-  // its `ip` is a wrapper that runs the real one, then kills its caller.
+  // berthd is killed (SIGKILL) right after `ip` made crashme's namespace (`ip netns add`,
+  // or the `netns add` line of a batch): its `ip` is a wrapper that runs the real one,
+  // then kills its caller.
   const realIp = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => join(d, 'ip')).find((f) => existsSync(f));
   assert.ok(realIp, 'ip is on PATH');
   const dir = await mkdtemp(join(tmpdir(), 'berth-crash-'));
@@ -114,7 +115,14 @@ test('a crash mid-start: the namespace it left is given back at the next start (
   const foreign = h.sandbox('foreign');
   await writeFile(
     join(dir, 'ip'),
-    `#!/bin/sh\n"${realIp}" "$@"; code=$?\nif [ "$1 $2 $3" = "netns add ${crashNs}" ]; then kill -KILL "$PPID"; fi\nexit "$code"\n`,
+    [
+      '#!/bin/sh',
+      'in=$(cat)',
+      `printf '%s\\n' "$in" | "${realIp}" "$@"; code=$?`,
+      `if [ "$1 $2 $3" = "netns add ${crashNs}" ] || printf '%s\\n' "$in" | grep -qx "netns add ${crashNs}"; then kill -KILL "$PPID"; fi`,
+      'exit "$code"',
+      '',
+    ].join('\n'),
     { mode: 0o755 },
   );
   try {

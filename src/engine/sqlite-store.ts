@@ -60,6 +60,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
   // What the database holds, as written: a save writes only the rows whose
   // document changed (one container more is one row, not the whole state again).
   type Table = 'networks' | 'containers' | 'endpoints';
+  let writtenPorts = new Map<string, string>(); // container id -> its ports as written
   const written = {
     networks: new Map<string, string>(),
     containers: new Map<string, string>(),
@@ -90,20 +91,23 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     const n = changes('networks', s.networks);
     const e = changes('endpoints', s.endpoints);
     const c = changes('containers', s.containers);
+    // A container's host ports are rewritten only when they changed (a start changes its record several times, its ports once).
+    const ports = new Map(s.containers.map((x) => [x.id, JSON.stringify(x.ports)]));
+    const portsChanged = c.changed.filter((x) => writtenPorts.get(x.id) !== ports.get(x.id));
     for (const id of e.gone) drop.endpoints.run(id);
-    for (const id of [...c.gone, ...c.changed.map((x) => x.id)]) drop.ports.run(id);
+    for (const id of [...c.gone, ...portsChanged.map((x) => x.id)]) drop.ports.run(id);
     for (const id of c.gone) drop.containers.run(id);
     for (const id of n.gone) drop.networks.run(id);
     for (const x of n.changed) update.network.run(x.name, n.docs.get(x.id), x.id);
     for (const x of n.added) put.network.run(x.id, x.name, n.docs.get(x.id));
     for (const x of c.changed) update.container.run(x.name, c.docs.get(x.id), x.id);
     for (const x of c.added) put.container.run(x.id, x.name, c.docs.get(x.id));
-    for (const x of [...c.changed, ...c.added]) for (const p of x.ports) put.port.run(x.id, p.proto, p.hostIp || '0.0.0.0', p.hostPort);
+    for (const x of [...portsChanged, ...c.added]) for (const p of x.ports) put.port.run(x.id, p.proto, p.hostIp || '0.0.0.0', p.hostPort);
     for (const x of e.changed) update.endpoint.run(x.networkId, x.containerId, x.ipv4, e.docs.get(x.id), x.id);
     for (const x of e.added) put.endpoint.run(x.id, x.networkId, x.containerId, x.ipv4, e.docs.get(x.id));
     const meta = new Map(META_KEYS.map((k) => [k as string, JSON.stringify(s[k] ?? null)]));
     for (const [k, v] of meta) if (written.meta.get(k) !== v) put.meta.run(k, v);
-    return { networks: n.docs, endpoints: e.docs, containers: c.docs, meta };
+    return { networks: n.docs, endpoints: e.docs, containers: c.docs, meta, ports };
   });
 
   const rows = (table: Table): { id: string; doc: string }[] =>
@@ -120,18 +124,22 @@ export function sqliteStore(dataRoot: string): SqliteStore {
       written.meta = new Map(metaRows.map((r) => [r.key, r.value]));
       const meta = new Map(metaRows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
       const fromMeta = Object.fromEntries(META_KEYS.filter((k) => meta.has(k)).map((k) => [k, meta.get(k)])) as Partial<Meta>;
+      const containers = docs<ContainerRecord>('containers');
+      writtenPorts = new Map(containers.map((c) => [c.id, JSON.stringify(c.ports)]));
       return {
         ...EMPTY_STATE,
         ...fromMeta,
         networks: docs<NetworkRecord>('networks'),
-        containers: docs<ContainerRecord>('containers'),
+        containers,
         endpoints: docs<EndpointRecord>('endpoints'),
       };
     },
     save(state) {
       try {
         // Taken as written only once the transaction committed.
-        Object.assign(written, write(state));
+        const { ports, ...docs } = write(state);
+        Object.assign(written, docs);
+        writtenPorts = ports;
       } catch (e) {
         throw systemError(`cannot save berth state: ${(e as Error).message}`, e);
       }

@@ -118,4 +118,16 @@ describe('sqliteStore', () => {
       assert.deepEqual(open().load(), handed);
     });
   });
+
+  it('keeps a container\'s port rows when its record changes but its ports do not, and they still guard the ports', () => {
+    withStore((open) => {
+      const a = open();
+      a.save(base);
+      const renamedState: State = { ...base, containers: [{ ...base.containers[0]!, startSeq: 7 }, ...base.containers.slice(1)] };
+      a.save(renamedState);
+      const b = open();
+      assert.deepEqual(b.load(), renamedState);
+      assert.throws(() => b.save({ ...renamedState, containers: [...renamedState.containers.slice(0, 2), container('c3', 'cache', [8080])] }), /UNIQUE constraint failed: ports/);
+    });
+  });
 });

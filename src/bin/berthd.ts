@@ -65,10 +65,19 @@ function claimPidfile(path: string): void {
  * The firewall backend the configuration names; iptables knows which rules it
  * applied before. Their commits are noted as berthd's own, for the rule watch.
  */
-function ruleProgrammer(config: DaemonConfig, previouslyApplied: DesiredRules | null, own: OwnCommits): { programmer: RuleProgrammer; firewall: Firewall | null } {
-  if (config.firewallBackend === 'nftables') return { programmer: new NftFirewall(nftBackend(exec, own.note)), firewall: null };
+function ruleProgrammer(config: DaemonConfig, previouslyApplied: DesiredRules | null, own: OwnCommits): { programmer: RuleProgrammer; tracker: KernelTracker } {
+  if (config.firewallBackend === 'nftables') {
+    const nft = new NftFirewall(nftBackend(exec, own.note));
+    return { programmer: nft, tracker: nft };
+  }
   const firewall = new Firewall(iptablesBackend(exec, own.note), previouslyApplied);
-  return { programmer: iptablesProgrammer(firewall), firewall };
+  return { programmer: iptablesProgrammer(firewall), tracker: firewall };
+}
+
+/** A backend that keeps a view of the kernel while the rule watch reports every other process's commit. */
+interface KernelTracker {
+  trackKernel(on: boolean): void;
+  forget(lines: readonly string[]): void;
 }
 
 /** Whether `iptables` commits through nf_tables, where `nft monitor` sees its commits (iptables-legacy's it does not). */
@@ -94,7 +103,7 @@ async function main(): Promise<number> {
     if (retired) log('info', `removed ${retired}`);
   }
   const own = new OwnCommits();
-  const { programmer, firewall } = ruleProgrammer(config, applied, own);
+  const { programmer, tracker } = ruleProgrammer(config, applied, own);
   const engine = new BerthEngine({
     config,
     store,
@@ -111,7 +120,8 @@ async function main(): Promise<number> {
     createApiServer(engine, { socketPath: h.slice('unix://'.length), group: config.group || undefined, log }),
   );
   for (const s of servers) await s.listen();
-  const trackable = firewall !== null && (await iptablesIsNft());
+  // nft monitor sees nftables' commits, and iptables' only when iptables is iptables-nft.
+  const trackable = config.firewallBackend === 'nftables' || (await iptablesIsNft());
   const watch = config.iptables
     ? watchRules(
         // One watch for all of berthd: the engine's rules first, then the access rules in DOCKER-USER.
@@ -123,8 +133,8 @@ async function main(): Promise<number> {
         {
           log: (m) => log('warning', m),
           owns: (pid) => own.owns(pid),
-          onForeignCommit: () => firewall?.forget(),
-          onMonitor: (live) => firewall?.trackKernel(live && trackable),
+          onForeignCommit: (lines) => tracker.forget(lines),
+          onMonitor: (live) => tracker.trackKernel(live && trackable),
         },
       )
     : null;

@@ -69,6 +69,15 @@ export class NftFirewall implements RuleProgrammer {
   private forwardDrop = false;
   /** Per-network chains that may be in the kernel besides the last table's (null: the kernel was not read yet). */
   private leftovers: readonly string[] | null = null;
+  /**
+   * While berthd's rule watch reports every commit (tracked) and none since berth's
+   * last write touched its table (trusted), the kernel holds what berth wrote: no
+   * listing is needed to know it, and none is taken after a write (listing thousands
+   * of elements costs nft far more than writing them). Without that baseline, a
+   * commit that does touch the table makes the next check write the table whole.
+   */
+  private tracked = false;
+  private trusted = false;
 
   constructor(private readonly backend: NftBackend) {}
 
@@ -112,8 +121,25 @@ export class NftFirewall implements RuleProgrammer {
     const whole = await this.write(part, table);
     this.last = { table, text };
     this.leftovers = [];
-    this.healthy = remember(this.healthy, this.backend.list(), whole ? table : part, whole);
+    if (this.tracked) {
+      this.healthy = Promise.resolve(null);
+      this.trusted = true;
+    } else {
+      this.healthy = remember(this.healthy, this.backend.list(), whole ? table : part, whole);
+    }
     return true;
+  }
+
+  /** Whether every commit is reported to `forget` (berthd's rule watch is live). */
+  trackKernel(on: boolean): void {
+    this.tracked = on;
+    this.trusted = false;
+  }
+
+  /** Another process committed; `lines` are what `nft monitor` printed of it: a commit that leaves table ip berth alone changes nothing berth knows. */
+  forget(lines: readonly string[]): void {
+    const table = new RegExp(`\\b${FAMILY} ${TABLE}\\b`);
+    if (lines.some((l) => table.test(l) || /\bruleset\b/.test(l))) this.trusted = false;
   }
 
   async drifted(input: LayoutInput): Promise<boolean> {
@@ -165,6 +191,7 @@ export class NftFirewall implements RuleProgrammer {
 
   /** Whether the kernel still holds each of berth's objects as it was after it was last written. */
   private async intact(table: NftTable): Promise<boolean> {
+    if (this.tracked && this.trusted) return true;
     const [healthy, listing] = await Promise.all([this.healthy, this.backend.list()]);
     if (healthy === null || listing === null) return false;
     const keys = objectKeys(table);

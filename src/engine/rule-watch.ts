@@ -21,8 +21,8 @@ export interface RuleWatchOptions {
   readonly log?: (message: string) => void;
   /** Whether a pid is one of berthd's own rule writers. */
   readonly owns?: (pid: number) => boolean;
-  /** Called at once for every commit by another process (before the quiet window). */
-  readonly onForeignCommit?: () => void;
+  /** Called at once for every commit by another process (before the quiet window), with the lines `nft monitor` printed of it. */
+  readonly onForeignCommit?: (lines: readonly string[]) => void;
   /** Called when `nft monitor` starts (true) or ends (false): while it runs, every commit is seen. */
   readonly onMonitor?: (live: boolean) => void;
 }
@@ -58,9 +58,15 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
 
   let monitor: ChildProcess | null = null;
   const startMonitor = (): void => {
-    const child = spawn('nft', ['monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('nft', ['monitor'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // nft says on stderr when it lost events (a netlink overrun): anything may have changed.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      opts.onForeignCommit?.(['ruleset', chunk.toString('utf8').trim()]);
+      fire('events lost');
+    });
     monitor = child;
     let buffered = '';
+    let batch: string[] = []; // what the commit being printed changed
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
@@ -68,14 +74,20 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
       let foreign = false;
       for (const line of lines) {
         const pid = generationPid(line);
-        if (pid !== null && !(pid > 0 && opts.owns?.(pid))) foreign = true;
+        if (pid === null) {
+          batch.push(line);
+          continue;
+        }
+        if (!(pid > 0 && opts.owns?.(pid))) {
+          foreign = true;
+          opts.onForeignCommit?.(batch);
+        }
+        batch = [];
       }
-      if (foreign) {
-        opts.onForeignCommit?.();
-        fire('ruleset changed');
-      }
+      if (foreign) fire('ruleset changed');
     });
-    child.on('spawn', () => opts.onMonitor?.(true));
+    // Live once it has surely subscribed: a commit in between would go unseen.
+    child.on('spawn', () => setTimeout(() => monitor === child && opts.onMonitor?.(true), 200).unref());
     child.on('error', (e) => opts.log?.(`nft monitor unavailable (${e.message}); checking every ${opts.periodMs ?? 10_000} ms`));
     child.on('exit', () => {
       monitor = null;

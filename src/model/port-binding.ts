@@ -357,8 +357,13 @@ export function planPortBindings(parsed: ParsedPorts, publishAll: boolean): Port
   const ports: ExposedPort[] = [...parsed.exposed];
   const seen = new Set(ports.map(portKey));
   for (const b of parsed.bindings) addExposed(ports, seen, { port: b.containerPort, proto: b.proto });
+  const bindingsOf = new Map<string, PortBindingSpec[]>();
+  for (const b of parsed.bindings) {
+    const key = portKey({ port: b.containerPort, proto: b.proto });
+    bindingsOf.set(key, [...(bindingsOf.get(key) ?? []), b]);
+  }
   for (const port of ports) {
-    const mine = parsed.bindings.filter((b) => b.containerPort === port.port && b.proto === port.proto);
+    const mine = bindingsOf.get(portKey(port)) ?? [];
     if (mine.length === 0) entries.push({ port, binding: null, seq: entries.length });
     for (const b of mine) entries.push({ port, binding: b, seq: entries.length });
   }

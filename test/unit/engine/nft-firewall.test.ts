@@ -187,3 +187,39 @@ test('nftBackend: a failed load names the offending input line; a missing table 
   assert.equal(await backend.list(), null);
   assert.deepEqual(calls, [['nft', '-f', '-'], ['nft', '-n', 'list', 'table', 'ip', 'berth']]);
 });
+
+test('tracked by the rule watch: no listing after a write or for a check, until a commit touches table ip berth', async () => {
+  const nft = new FakeNft();
+  const fw = new NftFirewall(nft);
+  await fw.apply({ ...INPUT, ports: [] }, none); // berthd's start, before the watch is live: listed
+  const listedAtStart = nft.lists;
+  fw.trackKernel(true);
+  await fw.apply(INPUT, none);
+  assert.equal(await fw.apply(INPUT, none), false);
+  assert.equal(await fw.drifted(INPUT), false);
+  assert.equal(nft.lists, listedAtStart, 'nothing listed while nothing else committed');
+
+  fw.forget(['add rule ip filter FORWARD ip saddr 10.9.9.9 drop']); // another table: berth's is as it was
+  assert.equal(await fw.drifted(INPUT), false);
+  assert.equal(nft.lists, listedAtStart);
+
+  // Someone deletes berth's element: the watch says table ip berth changed.
+  nft.listing = (nft.listing ?? '').replace('\t\t\ttcp . 8080 : 172.17.0.2 . 80,\n', '');
+  fw.forget(['delete element ip berth published-any { tcp . 8080 }']);
+  assert.equal(await fw.drifted(INPUT), true, 'no baseline was taken after the last write: the check cannot vouch for the table');
+  assert.equal(await fw.apply(INPUT, none), true);
+  assert.match(nft.loads.at(-1) ?? '', /^flush map ip berth published-any$/m, 'written whole');
+  assert.equal(fw.ownedText(), nft.listing, 'the kernel holds the whole table again');
+  assert.equal(await fw.drifted(INPUT), false);
+});
+
+test('the watch stopping (trackKernel false) sends every check back to the kernel', async () => {
+  const nft = new FakeNft();
+  const fw = new NftFirewall(nft);
+  fw.trackKernel(true);
+  await fw.apply(INPUT, none);
+  fw.trackKernel(false);
+  const lists = nft.lists;
+  await fw.drifted(INPUT);
+  assert.ok(nft.lists > lists, 'listed');
+});

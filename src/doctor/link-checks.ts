@@ -48,15 +48,16 @@ export function checkOrphans(s: HostSnapshot, e: Expectations): CheckResult {
     const known = new Set(e.sandboxes.known);
     for (const ns of s.namespaces) {
       if (!ns.startsWith(prefix) || known.has(ns)) continue;
+      // berth records a sandbox's namespace before it makes it, and gives back what
+      // a crash left at its next start: one no record names is not berth's to delete.
       findings.push({
         id: 'orphan-netns',
         subject: ns,
         severity: 'warning',
-        summary: `Network namespace ${ns} carries ${e.manager}'s sandbox prefix "${prefix}" but no container uses it.`,
-        fix: `Delete it: ip netns del ${ns}.`,
-        fixable: true,
+        summary: `Network namespace ${ns} carries ${e.manager}'s sandbox prefix "${prefix}" but no container record names it, so it is not ${e.manager}'s: someone made it by hand, or it outlived its records (a wiped data root).`,
+        fix: `If nothing uses it (ip netns pids ${ns} prints nothing), delete it: ip netns del ${ns}. ${e.manager} leaves it alone, --fix included.`,
+        fixable: false,
       });
-      actions.push({ kind: 'delete-netns', what: `deleted network namespace ${ns}`, name: ns });
     }
   }
   return { findings, actions };

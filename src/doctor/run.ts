@@ -41,7 +41,7 @@ export interface RunOptions {
   readonly orphanGraceMs?: number;
 }
 
-const isOrphanFix = (a: FixAction): boolean => a.kind === 'delete-link' || a.kind === 'delete-netns';
+const isOrphanFix = (a: FixAction): boolean => a.kind === 'delete-link';
 const sameAction = (a: FixAction, b: FixAction): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export async function runDoctor(ports: DoctorPorts, opts: RunOptions): Promise<DoctorReport> {

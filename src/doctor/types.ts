@@ -93,8 +93,7 @@ export type FixAction =
   /** The manager's own rules, restored in one transaction (each mode knows how). */
   | { readonly kind: 'restore-rules'; readonly what: string }
   | { readonly kind: 'iptables-restore'; readonly what: string; readonly variant: IptablesVariant; readonly noflush: boolean; readonly input: string }
-  | { readonly kind: 'delete-link'; readonly what: string; readonly name: string }
-  | { readonly kind: 'delete-netns'; readonly what: string; readonly name: string };
+  | { readonly kind: 'delete-link'; readonly what: string; readonly name: string };
 
 export type HostAction = Exclude<FixAction, { readonly kind: 'restore-rules' }>;
 

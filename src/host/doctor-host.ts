@@ -9,7 +9,7 @@ import type { Ruleset } from '../render/ir.js';
 import { run, type Exec } from './exec.js';
 import { validateIfName } from './ip-batch.js';
 import { readLinks, readRoutes } from './links.js';
-import { deleteNetns, listNetns } from './netns.js';
+import { listNetns } from './netns.js';
 import { readSysctl, writeSysctl } from './sysctl.js';
 
 export interface DoctorHost {
@@ -56,8 +56,6 @@ export function kernelDoctorHost(execFn: Exec): DoctorHost {
         case 'delete-link':
           await run(execFn, ['ip', 'link', 'del', validateIfName(action.name)]);
           return;
-        case 'delete-netns':
-          return deleteNetns(execFn, action.name);
       }
     },
   };

@@ -19,6 +19,7 @@ import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, record
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
 import { OwnCommits } from '../engine/own-commits.js';
+import { iptablesVariant } from '../host/iptables-variant.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
 import { accessFirewallOf } from '../firewall/registry.js';
 import { registerSaveRestore } from '../save/registry.js';
@@ -80,12 +81,6 @@ interface KernelTracker {
   forget(lines: readonly string[]): void;
 }
 
-/** Whether `iptables` commits through nf_tables, where `nft monitor` sees its commits (iptables-legacy's it does not). */
-async function iptablesIsNft(): Promise<boolean> {
-  const r = await exec(['iptables', '-V']).catch(() => null);
-  return r !== null && r.code === 0 && r.stdout.includes('nf_tables');
-}
-
 async function main(): Promise<number> {
   const config = loadConfig(process.argv.slice(2));
   if (!config) {
@@ -121,7 +116,7 @@ async function main(): Promise<number> {
   );
   for (const s of servers) await s.listen();
   // nft monitor sees nftables' commits, and iptables' only when iptables is iptables-nft.
-  const trackable = config.firewallBackend === 'nftables' || (await iptablesIsNft());
+  const trackable = config.firewallBackend === 'nftables' || (await iptablesVariant(exec)) === 'nft';
   const watch = config.iptables
     ? watchRules(
         // One watch for all of berthd: the engine's rules first, then the access rules in DOCKER-USER.

@@ -1,7 +1,8 @@
 // A doctor report as plain text: each finding with its fix, what --fix did, and
 // one closing line that says whether the host is healthy.
 import type { DoctorReport } from './run.js';
-import { plural, type Finding } from './types.js';
+import { plural } from '../model/words.js';
+import type { Finding } from './types.js';
 
 const INDENT = '        ';
 

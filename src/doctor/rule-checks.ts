@@ -7,7 +7,8 @@ import { diffRulesets, formatDiff, type ChainDiff } from '../render/iptables/dif
 import { planRestore } from '../render/iptables/plan.js';
 import { canonicalRule } from '../render/iptables/tokenize.js';
 import { isBuiltinChain, type ChainState, type DesiredRules, type DesiredTable, type Ruleset, type TableName, type TableState } from '../render/ir.js';
-import { activeRuleset, NOTHING, plural, type CheckResult, type Expectations, type Finding, type HostSnapshot } from './types.js';
+import { plural } from '../model/words.js';
+import { activeRuleset, NOTHING, type CheckResult, type Expectations, type Finding, type HostSnapshot } from './types.js';
 
 /** What goes wrong when a chain's part is missing or altered. */
 const CONSEQUENCE: Readonly<Record<string, string>> = {

@@ -10,7 +10,8 @@ import { ruleLine } from '../render/iptables/save-print.js';
 import { canonicalRule, tokenize } from '../render/iptables/tokenize.js';
 import { BUILTIN_CHAINS, isBuiltinChain, type Ruleset, type TableName, type TableState } from '../render/ir.js';
 import { ruleInterfaces } from './rule-tokens.js';
-import { NOTHING, plural, variantName, type CheckResult, type Expectations, type HostSnapshot } from './types.js';
+import { plural } from '../model/words.js';
+import { NOTHING, variantName, type CheckResult, type Expectations, type HostSnapshot } from './types.js';
 
 /** Docker's chains, whole, in every layout since 1.13 (DOCKER-ISOLATION is the pre-18.05 one). */
 const DOCKER_CHAINS = [DOCKER, ISOLATION_1, ISOLATION_2, 'DOCKER-ISOLATION'];

@@ -3,7 +3,9 @@
 // what it found wrong, and the fixes it can apply.
 import type { DesiredRules, Ruleset } from '../render/ir.js';
 
-export type IptablesVariant = 'nft' | 'legacy';
+import type { IptablesVariant } from '../host/iptables-variant.js';
+
+export type { IptablesVariant };
 
 export interface ObservedLink {
   readonly name: string;
@@ -116,4 +118,3 @@ export function variantName(v: IptablesVariant): string {
   return v === 'nft' ? 'iptables-nft' : 'iptables-legacy';
 }
 
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -29,6 +29,7 @@ import * as alloc from './allocation.js';
 import { builtinNetworks } from './records.js';
 import { gatewayEndpoint, pickGatewayNetwork } from './gateway.js';
 import { resolveNetwork, resolveContainer } from '../model/names.js';
+import { plural } from '../model/words.js';
 import { cidrOverlaps, tryParseCidr } from '../model/ipv4.js';
 
 /** Waits for every step, then fails with the first failure: undo must not start while a step still runs. */
@@ -385,12 +386,11 @@ export class BerthEngine implements Engine {
 
   /** A restore replaces only what a fresh berthd has: the built-in networks. */
   private checkEmpty(held: readonly string[]): void {
-    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     const cs = this.state.containers;
     const ns = this.state.networks.filter((n) => !isBuiltin(n));
     const holds = [
-      ...(cs.length > 0 ? [`${count(cs.length, 'container')} (${cs.map((c) => c.name).join(', ')})`] : []),
-      ...(ns.length > 0 ? [`${count(ns.length, 'network')} (${ns.map((n) => n.name).join(', ')})`] : []),
+      ...(cs.length > 0 ? [`${plural(cs.length, 'container')} (${cs.map((c) => c.name).join(', ')})`] : []),
+      ...(ns.length > 0 ? [`${plural(ns.length, 'network')} (${ns.map((n) => n.name).join(', ')})`] : []),
       ...held,
     ];
     if (holds.length > 0) {

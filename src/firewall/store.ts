@@ -1,7 +1,8 @@
 // The access rules on disk: <data-root>/firewall.json, plain data, replaced
 // atomically (temporary file, fsync, rename) so a crash leaves the old or the new
 // rule set, never a torn one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../host/atomic-file.js';
 import { dirname, join } from 'node:path';
 import { systemError } from '../model/errors.js';
 import type { AccessRule } from './model.js';
@@ -36,15 +37,7 @@ export function fileAccessStore(file: string): AccessStore {
     save(rules) {
       const doc: Document = { version: 1, rules };
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      const tmp = `${file}.tmp`;
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(doc, null, 2)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
+      writeFileAtomically(file, `${JSON.stringify(doc, null, 2)}\n`);
     },
   };
 }

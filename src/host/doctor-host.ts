@@ -10,6 +10,7 @@ import { run, type Exec } from './exec.js';
 import { validateIfName } from './ip-batch.js';
 import { readLinks, readRoutes } from './links.js';
 import { listNetns } from './netns.js';
+import { iptablesVariant } from './iptables-variant.js';
 import { readSysctl, writeSysctl } from './sysctl.js';
 
 export interface DoctorHost {
@@ -59,14 +60,6 @@ export function kernelDoctorHost(execFn: Exec): DoctorHost {
       }
     },
   };
-}
-
-/** Which variant `iptables` is (`iptables v1.8.9 (nf_tables)`); null when it does not run. */
-async function iptablesVariant(execFn: Exec): Promise<IptablesVariant | null> {
-  const r = await execFn(['iptables', '--version']).catch(() => null);
-  if (r === null || r.code !== 0) return null;
-  if (r.stdout.includes('(nf_tables)')) return 'nft';
-  return r.stdout.includes('(legacy)') ? 'legacy' : null;
 }
 
 /** One variant's ruleset; null when its tools are missing or fail. */

@@ -1,17 +1,7 @@
-// Which save/restore service belongs to which engine, so the API's routes find it
-// from their context without the Engine interface knowing about it.
-import type { Engine } from '../engine/types.js';
-import { unavailable } from '../model/errors.js';
+// The save/restore service of each engine, for the API's routes.
+import { serviceRegistry } from '../engine/service-registry.js';
 import type { SaveRestore } from './service.js';
 
-const services = new WeakMap<Engine, SaveRestore>();
-
-export function registerSaveRestore(engine: Engine, service: SaveRestore): void {
-  services.set(engine, service);
-}
-
-export function saveRestoreOf(engine: Engine): SaveRestore {
-  const service = services.get(engine);
-  if (!service) throw unavailable('berth save and restore are not available in this daemon');
-  return service;
-}
+const registry = serviceRegistry<SaveRestore>('berth save and restore are not available in this daemon');
+export const registerSaveRestore = registry.register;
+export const saveRestoreOf = registry.of;

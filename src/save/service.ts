@@ -5,6 +5,7 @@
 import type { BerthEngine, RestoreOutcome } from '../engine/engine.js';
 import type { AccessFirewall } from '../firewall/service.js';
 import { unavailable } from '../model/errors.js';
+import { plural } from '../model/words.js';
 import { buildSaveFile, configDifferences, readSaveFile, savedConfig } from './file.js';
 
 export interface SaveRestoreDeps {
@@ -46,7 +47,7 @@ export class SaveRestore {
       {
         held: () => {
           const n = access?.stored().length ?? 0;
-          return n > 0 ? [`${n} firewall rule${n === 1 ? '' : 's'}`] : [];
+          return n > 0 ? [plural(n, 'firewall rule')] : [];
         },
         apply: async (undo) => {
           if (file.accessRules.length === 0) return;

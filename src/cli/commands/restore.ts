@@ -3,6 +3,7 @@
 // daemon options, berthd not fresh: refused before anything changes) and then
 // brings back its networks, rules and running sandboxes, all or nothing.
 import { readFileSync } from 'node:fs';
+import { plural } from '../../model/words.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 
@@ -20,12 +21,11 @@ export const restore = defineCommand({
       throw new CliError(`berth restore: cannot read ${file}: ${(e as Error).message}`);
     }
     const r = await ctx.client.restore(data, file);
-    const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
     const networks = r.Networks.length > 0 ? ` (${r.Networks.join(', ')})` : '';
     const running = r.Running.length > 0 ? `: ${r.Running.join(', ')}` : '';
     ctx.out(
-      `Restored ${n(r.Networks.length, 'network')}${networks}, ${n(r.Containers, 'container')} (${r.Running.length} running${running}) ` +
-        `and ${n(r.AccessRules, 'firewall rule')} from ${file} in ${r.DurationMs} ms\n`,
+      `Restored ${plural(r.Networks.length, 'network')}${networks}, ${plural(r.Containers, 'container')} (${r.Running.length} running${running}) ` +
+        `and ${plural(r.AccessRules, 'firewall rule')} from ${file} in ${r.DurationMs} ms\n`,
     );
     return 0;
   },

@@ -1,7 +1,10 @@
 // berth's durable state in SQLite (better-sqlite3) under --data-root: one row per
 // network, endpoint and container (the record as JSON, plus the columns that the
 // unique indexes guard), and a small key/value table for counters and the rules
-// last applied. Every save is one transaction writing only the rows that changed,
+// last applied. A container's record is kept in three parts, because its size
+// is in its ports and they rarely change: the record's small changing part; its
+// spec (the ports asked for and exposed, fixed at create); one row per host
+// port held. Every save is one transaction writing only the rows that changed,
 // so a kill at any moment leaves the previous or the next state. The indexes make a double lease an error at commit:
 // no name twice, no address twice on a network, no host port twice.
 import Database from 'better-sqlite3';
@@ -9,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemError } from '../model/errors.js';
 import { EMPTY_STATE, type State, type Store } from './store.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord } from './types.js';
+import type { ContainerRecord, EndpointRecord, NetworkRecord, PortMapping } from './types.js';
 
 /** Each entry moves the schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -20,10 +23,76 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE ports (container_id TEXT NOT NULL, proto TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL,
                        UNIQUE (proto, host_ip, host_port));
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // A container's spec and ports move out of its record's document.
+  `CREATE TABLE container_specs (container_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+   INSERT INTO container_specs (container_id, doc)
+     SELECT id, json_object('portRequests', json(doc ->> '$.portRequests'), 'exposedPorts', json(doc ->> '$.exposedPorts')) FROM containers;
+   DROP TABLE ports;
+   CREATE TABLE ports (container_id TEXT NOT NULL, proto TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL,
+                       container_port INTEGER NOT NULL, given_ip TEXT NOT NULL, UNIQUE (proto, host_ip, host_port));
+   CREATE INDEX ports_by_container ON ports (container_id);
+   INSERT INTO ports (container_id, proto, host_ip, host_port, container_port, given_ip)
+     SELECT c.id, p.value ->> 'proto', iif(p.value ->> 'hostIp' = '', '0.0.0.0', p.value ->> 'hostIp'), p.value ->> 'hostPort',
+            p.value ->> 'containerPort', p.value ->> 'hostIp'
+     FROM containers c, json_each(c.doc, '$.ports') p ORDER BY c.rowid, p.key;
+   UPDATE containers SET doc = json_remove(doc, '$.portRequests', '$.exposedPorts', '$.ports');`,
 ];
 
 type Meta = Pick<State, 'seq' | 'portCursors' | 'poolCursor' | 'appliedRules' | 'pendingRules' | 'restoring'>;
 const META_KEYS: readonly (keyof Meta)[] = ['seq', 'portCursors', 'poolCursor', 'appliedRules', 'pendingRules', 'restoring'];
+
+/** A container record's parts as stored: each is rewritten only when it changed. */
+interface ContainerParts {
+  readonly doc: string;
+  readonly spec: string;
+  readonly ports: string;
+}
+
+function containerParts(c: ContainerRecord): ContainerParts {
+  const { portRequests, exposedPorts, ports, ...rest } = c;
+  return { doc: JSON.stringify(rest), spec: JSON.stringify({ portRequests, exposedPorts }), ports: JSON.stringify(ports) };
+}
+
+interface Diff<R extends { readonly id: string }, D> {
+  readonly next: Written<R, D>;
+  readonly gone: readonly string[];
+  readonly changed: readonly { readonly record: R; readonly doc: D; readonly was: D }[];
+  readonly added: readonly { readonly record: R; readonly doc: D }[];
+}
+
+/**
+ * What one table holds, as written: each record with the document it was written
+ * as. Records are immutable, so the same record object is not serialized again
+ * (a save after a container's start serializes that container, not every one).
+ */
+class Written<R extends { readonly id: string }, D> {
+  private readonly byId = new Map<string, { readonly record: R; readonly doc: D }>();
+
+  constructor(
+    private readonly serialize: (r: R) => D,
+    private readonly same: (a: D, b: D) => boolean,
+    records: readonly R[] = [],
+  ) {
+    for (const record of records) this.byId.set(record.id, { record, doc: serialize(record) });
+  }
+
+  diff(records: readonly R[]): Diff<R, D> {
+    const next = new Written<R, D>(this.serialize, this.same);
+    const changed: { record: R; doc: D; was: D }[] = [];
+    const added: { record: R; doc: D }[] = [];
+    for (const record of records) {
+      const was = this.byId.get(record.id);
+      const doc = was?.record === record ? was.doc : this.serialize(record);
+      next.byId.set(record.id, { record, doc });
+      if (!was) added.push({ record, doc });
+      else if (!this.same(was.doc, doc)) changed.push({ record, doc, was: was.doc });
+    }
+    return { next, gone: [...this.byId.keys()].filter((id) => !next.byId.has(id)), changed, added };
+  }
+}
+
+const sameText = (a: string, b: string): boolean => a === b;
+const sameParts = (a: ContainerParts, b: ContainerParts): boolean => a.doc === b.doc && a.spec === b.spec && a.ports === b.ports;
 
 export interface SqliteStore extends Store {
   close(): void;
@@ -40,106 +109,121 @@ export function sqliteStore(dataRoot: string): SqliteStore {
   const put = {
     network: db.prepare('INSERT INTO networks (id, name, doc) VALUES (?, ?, ?)'),
     container: db.prepare('INSERT INTO containers (id, name, doc) VALUES (?, ?, ?)'),
+    spec: db.prepare('INSERT INTO container_specs (container_id, doc) VALUES (?, ?)'),
     endpoint: db.prepare('INSERT INTO endpoints (id, network_id, container_id, ipv4, doc) VALUES (?, ?, ?, ?, ?)'),
-    port: db.prepare('INSERT INTO ports (container_id, proto, host_ip, host_port) VALUES (?, ?, ?, ?)'),
+    // A container's ports in one statement: SQLite walks the JSON array, not one call per port.
+    ports: db.prepare(`INSERT INTO ports (container_id, proto, host_ip, host_port, container_port, given_ip)
+                       SELECT ?, value ->> 'proto', iif(value ->> 'hostIp' = '', '0.0.0.0', value ->> 'hostIp'), value ->> 'hostPort',
+                              value ->> 'containerPort', value ->> 'hostIp'
+                       FROM json_each(?) ORDER BY key`),
     meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
   // An update keeps the row where it is: records load in the order they were first saved.
   const update = {
     network: db.prepare('UPDATE networks SET name = ?, doc = ? WHERE id = ?'),
     container: db.prepare('UPDATE containers SET name = ?, doc = ? WHERE id = ?'),
+    spec: db.prepare('UPDATE container_specs SET doc = ? WHERE container_id = ?'),
     endpoint: db.prepare('UPDATE endpoints SET network_id = ?, container_id = ?, ipv4 = ?, doc = ? WHERE id = ?'),
   };
   const drop = {
     networks: db.prepare('DELETE FROM networks WHERE id = ?'),
     containers: db.prepare('DELETE FROM containers WHERE id = ?'),
+    specs: db.prepare('DELETE FROM container_specs WHERE container_id = ?'),
     endpoints: db.prepare('DELETE FROM endpoints WHERE id = ?'),
     ports: db.prepare('DELETE FROM ports WHERE container_id = ?'),
   };
 
-  // What the database holds, as written: a save writes only the rows whose
-  // document changed (one container more is one row, not the whole state again).
-  type Table = 'networks' | 'containers' | 'endpoints';
-  let writtenPorts = new Map<string, string>(); // container id -> its ports as written
-  const written = {
-    networks: new Map<string, string>(),
-    containers: new Map<string, string>(),
-    endpoints: new Map<string, string>(),
-    meta: new Map<string, string>(),
-  };
-
-  interface Changes<T> {
-    readonly docs: Map<string, string>;
-    readonly gone: string[];
-    readonly changed: T[];
-    readonly added: T[];
-  }
-  const changes = <T extends { readonly id: string }>(table: Table, records: readonly T[]): Changes<T> => {
-    const docs = new Map(records.map((r) => [r.id, JSON.stringify(r)]));
-    const before = written[table];
-    return {
-      docs,
-      gone: [...before.keys()].filter((id) => !docs.has(id)),
-      changed: records.filter((r) => before.has(r.id) && before.get(r.id) !== docs.get(r.id)),
-      added: records.filter((r) => !before.has(r.id)),
-    };
+  let written = {
+    networks: new Written<NetworkRecord, string>(JSON.stringify, sameText),
+    endpoints: new Written<EndpointRecord, string>(JSON.stringify, sameText),
+    containers: new Written<ContainerRecord, ContainerParts>(containerParts, sameParts),
+    meta: new Map<string, { readonly value: unknown; readonly json: string }>(),
   };
 
   // Rows that go are deleted before any is written, and rows are never
   // replaced: the unique indexes fail only a state that really holds something twice.
-  const write = db.transaction((s: State) => {
-    const n = changes('networks', s.networks);
-    const e = changes('endpoints', s.endpoints);
-    const c = changes('containers', s.containers);
-    // A container's host ports are rewritten only when they changed (a start changes its record several times, its ports once).
-    const ports = new Map(s.containers.map((x) => [x.id, JSON.stringify(x.ports)]));
-    const portsChanged = c.changed.filter((x) => writtenPorts.get(x.id) !== ports.get(x.id));
+  const write = db.transaction((s: State): typeof written => {
+    const n = written.networks.diff(s.networks);
+    const e = written.endpoints.diff(s.endpoints);
+    const c = written.containers.diff(s.containers);
+    const portsChanged = c.changed.filter((x) => x.was.ports !== x.doc.ports);
     for (const id of e.gone) drop.endpoints.run(id);
-    for (const id of [...c.gone, ...portsChanged.map((x) => x.id)]) drop.ports.run(id);
+    for (const id of [...c.gone, ...portsChanged.map((x) => x.record.id)]) drop.ports.run(id);
+    for (const id of c.gone) drop.specs.run(id);
     for (const id of c.gone) drop.containers.run(id);
     for (const id of n.gone) drop.networks.run(id);
-    for (const x of n.changed) update.network.run(x.name, n.docs.get(x.id), x.id);
-    for (const x of n.added) put.network.run(x.id, x.name, n.docs.get(x.id));
-    for (const x of c.changed) update.container.run(x.name, c.docs.get(x.id), x.id);
-    for (const x of c.added) put.container.run(x.id, x.name, c.docs.get(x.id));
-    for (const x of [...portsChanged, ...c.added]) for (const p of x.ports) put.port.run(x.id, p.proto, p.hostIp || '0.0.0.0', p.hostPort);
-    for (const x of e.changed) update.endpoint.run(x.networkId, x.containerId, x.ipv4, e.docs.get(x.id), x.id);
-    for (const x of e.added) put.endpoint.run(x.id, x.networkId, x.containerId, x.ipv4, e.docs.get(x.id));
-    const meta = new Map(META_KEYS.map((k) => [k as string, JSON.stringify(s[k] ?? null)]));
-    for (const [k, v] of meta) if (written.meta.get(k) !== v) put.meta.run(k, v);
-    return { networks: n.docs, endpoints: e.docs, containers: c.docs, meta, ports };
+    for (const { record, doc } of n.changed) update.network.run(record.name, doc, record.id);
+    for (const { record, doc } of n.added) put.network.run(record.id, record.name, doc);
+    for (const { record, doc, was } of c.changed) {
+      if (doc.doc !== was.doc) update.container.run(record.name, doc.doc, record.id);
+      if (doc.spec !== was.spec) update.spec.run(doc.spec, record.id);
+    }
+    for (const { record, doc } of c.added) {
+      put.container.run(record.id, record.name, doc.doc);
+      put.spec.run(record.id, doc.spec);
+    }
+    for (const { record, doc } of [...portsChanged, ...c.added]) put.ports.run(record.id, doc.ports);
+    for (const { record, doc } of e.changed) update.endpoint.run(record.networkId, record.containerId, record.ipv4, doc, record.id);
+    for (const { record, doc } of e.added) put.endpoint.run(record.id, record.networkId, record.containerId, record.ipv4, doc);
+    const meta = new Map(
+      META_KEYS.map((k) => {
+        const value = s[k] ?? null;
+        const was = written.meta.get(k);
+        return [k as string, was?.value === value ? was : { value, json: JSON.stringify(value) }] as const;
+      }),
+    );
+    for (const [k, v] of meta) if (written.meta.get(k)?.json !== v.json) put.meta.run(k, v.json);
+    return { networks: n.next, endpoints: e.next, containers: c.next, meta };
   });
 
-  const rows = (table: Table): { id: string; doc: string }[] =>
-    db.prepare(`SELECT id, doc FROM ${table} ORDER BY rowid`).all() as { id: string; doc: string }[];
+  const docs = <T>(table: 'networks' | 'endpoints'): T[] =>
+    (db.prepare(`SELECT doc FROM ${table} ORDER BY rowid`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as T);
+
+  const loadContainers = (): ContainerRecord[] => {
+    const ports = new Map<string, PortMapping[]>();
+    const portRows = db.prepare('SELECT container_id, proto, given_ip, host_port, container_port FROM ports ORDER BY rowid').all() as {
+      container_id: string;
+      proto: PortMapping['proto'];
+      given_ip: string;
+      host_port: number;
+      container_port: number;
+    }[];
+    for (const r of portRows) {
+      const held = ports.get(r.container_id) ?? [];
+      held.push({ proto: r.proto, containerPort: r.container_port, hostIp: r.given_ip, hostPort: r.host_port });
+      ports.set(r.container_id, held);
+    }
+    const rows = db.prepare('SELECT c.id, c.doc, s.doc AS spec FROM containers c JOIN container_specs s ON s.container_id = c.id ORDER BY c.rowid').all() as {
+      id: string;
+      doc: string;
+      spec: string;
+    }[];
+    return rows.map((r) => ({ ...JSON.parse(r.doc), ...JSON.parse(r.spec), ports: ports.get(r.id) ?? [] }) as ContainerRecord);
+  };
 
   return {
     load() {
-      const docs = <T>(table: Table): T[] => {
-        const found = rows(table);
-        written[table] = new Map(found.map((r) => [r.id, r.doc]));
-        return found.map((r) => JSON.parse(r.doc) as T);
-      };
       const metaRows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
-      written.meta = new Map(metaRows.map((r) => [r.key, r.value]));
-      const meta = new Map(metaRows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
-      const fromMeta = Object.fromEntries(META_KEYS.filter((k) => meta.has(k)).map((k) => [k, meta.get(k)])) as Partial<Meta>;
-      const containers = docs<ContainerRecord>('containers');
-      writtenPorts = new Map(containers.map((c) => [c.id, JSON.stringify(c.ports)]));
-      return {
+      const meta = new Map(metaRows.map((r) => [r.key, { value: JSON.parse(r.value) as unknown, json: r.value }]));
+      const state: State = {
         ...EMPTY_STATE,
-        ...fromMeta,
+        ...(Object.fromEntries(META_KEYS.filter((k) => meta.has(k)).map((k) => [k, meta.get(k)!.value])) as Partial<Meta>),
         networks: docs<NetworkRecord>('networks'),
-        containers,
+        containers: loadContainers(),
         endpoints: docs<EndpointRecord>('endpoints'),
       };
+      written = {
+        networks: new Written(JSON.stringify, sameText, state.networks),
+        endpoints: new Written(JSON.stringify, sameText, state.endpoints),
+        containers: new Written(containerParts, sameParts, state.containers),
+        meta,
+      };
+      return state;
     },
     save(state) {
       try {
         // Taken as written only once the transaction committed.
-        const { ports, ...docs } = write(state);
-        Object.assign(written, docs);
-        writtenPorts = ports;
+        written = write(state);
       } catch (e) {
         throw systemError(`cannot save berth state: ${(e as Error).message}`, e);
       }

@@ -2,6 +2,7 @@
 // loads back exactly (records in their order), and the unique indexes refuse a
 // state that leases something twice without spoiling the next save.
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,61 @@ describe('sqliteStore', () => {
       const b = open();
       assert.deepEqual(b.load(), renamedState);
       assert.throws(() => b.save({ ...renamedState, containers: [...renamedState.containers.slice(0, 2), container('c3', 'cache', [8080])] }), /UNIQUE constraint failed: ports/);
+    });
+  });
+
+  it('reads a database written by the first schema (a container as one document, ports without their container port)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-store-v1-'));
+    try {
+      const v1 = new Database(join(dir, 'berth.db'));
+      v1.exec(`CREATE TABLE networks (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+        CREATE TABLE containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+        CREATE TABLE endpoints (id TEXT PRIMARY KEY, network_id TEXT NOT NULL, container_id TEXT NOT NULL, ipv4 TEXT NOT NULL, doc TEXT NOT NULL,
+                                UNIQUE (network_id, ipv4), UNIQUE (network_id, container_id));
+        CREATE TABLE ports (container_id TEXT NOT NULL, proto TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL,
+                            UNIQUE (proto, host_ip, host_port));
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        PRAGMA user_version = 1;`);
+      const web: ContainerRecord = {
+        ...container('c1', 'web'),
+        portRequests: [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', hostPortStart: 8080, hostPortEnd: 8081 }],
+        exposedPorts: [{ proto: 'tcp', port: 80 }],
+        ports: [
+          { proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', hostPort: 8081 },
+          { proto: 'udp', containerPort: 53, hostIp: '', hostPort: 5353 },
+        ],
+      };
+      const v1State: State = { ...base, containers: [web, container('c2', 'db')] };
+      for (const n of v1State.networks) v1.prepare('INSERT INTO networks VALUES (?, ?, ?)').run(n.id, n.name, JSON.stringify(n));
+      for (const c of v1State.containers) v1.prepare('INSERT INTO containers VALUES (?, ?, ?)').run(c.id, c.name, JSON.stringify(c));
+      for (const x of v1State.endpoints) v1.prepare('INSERT INTO endpoints VALUES (?, ?, ?, ?, ?)').run(x.id, x.networkId, x.containerId, x.ipv4, JSON.stringify(x));
+      for (const p of web.ports) v1.prepare('INSERT INTO ports VALUES (?, ?, ?, ?)').run(web.id, p.proto, p.hostIp || '0.0.0.0', p.hostPort);
+      for (const k of ['seq', 'portCursors', 'poolCursor', 'appliedRules', 'pendingRules', 'restoring'] as const) {
+        v1.prepare('INSERT INTO meta VALUES (?, ?)').run(k, JSON.stringify(v1State[k] ?? null));
+      }
+      v1.close();
+      const migrated = sqliteStore(dir);
+      try {
+        assert.deepEqual(migrated.load(), v1State);
+        // The migrated port rows still guard their ports.
+        const taken = { ...container('c2', 'db'), ports: [{ proto: 'udp', containerPort: 53, hostIp: '0.0.0.0', hostPort: 5353 }] } as ContainerRecord;
+        assert.throws(() => migrated.save({ ...v1State, containers: [web, taken] }), /UNIQUE constraint failed: ports/);
+      } finally {
+        migrated.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a container\'s spec and ports when only its state changes, and loads them back with it', () => {
+    withStore((open) => {
+      const a = open();
+      const web: ContainerRecord = { ...container('c1', 'web', [8080]), portRequests: [{ proto: 'tcp', containerPort: 80, hostIp: '', hostPortStart: 8080, hostPortEnd: null }] };
+      a.save({ ...base, containers: [web] });
+      const running: State = { ...base, containers: [{ ...web, state: { status: 'running' } as ContainerRecord['state'], startSeq: 4 }] };
+      a.save(running);
+      assert.deepEqual(open().load(), running);
     });
   });
 });

@@ -102,7 +102,7 @@ async function main(): Promise<number> {
   const engine = new BerthEngine({
     config,
     store,
-    host: kernelHostNet(exec, { ownNamespace: true }),
+    host: kernelHostNet(exec, { ownNamespace: true, onRetireError: (b, e) => log('warning', `deleting retired bridge ${b}: ${e.message}`) }),
     firewall: programmer,
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),

@@ -7,7 +7,7 @@ import type { DaemonConfig } from '../model/daemon-config.js';
 import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
 import type { Store, State, StateRecords, RestorePoint } from './store.js';
 import type { DesiredRules } from '../render/ir.js';
-import type { HostNet } from './host-net.js';
+import { RETIRED_BRIDGE, type HostNet } from './host-net.js';
 import type { RuleProgrammer } from './rule-programmer.js';
 import type {
   ContainerCreateRequest,
@@ -200,7 +200,8 @@ export class BerthEngine implements Engine {
 
   /**
    * Removes bridges named like berth's that no network records (a crash between
-   * creating a bridge and recording its network). Sandbox namespaces need no sweep:
+   * creating a bridge and recording its network), and retired bridges a crash
+   * left undeleted. Sandbox namespaces need no sweep:
    * their names are recorded before they are created (planSandbox), so the
    * namespace a crash left behind is named in its container's record, and
    * restoreSandbox gives it back; a namespace berth never recorded is not berth's,
@@ -209,7 +210,8 @@ export class BerthEngine implements Engine {
   private async sweepOrphanBridges(): Promise<void> {
     const { host } = this.deps;
     const bridges = new Set(this.state.networks.map((n) => n.bridge?.name).filter(Boolean));
-    for (const b of await host.listBridges()) if (/^br-[0-9a-f]{12}$/.test(b) && !bridges.has(b)) await host.removeBridge(b);
+    const berths = (b: string): boolean => (/^br-[0-9a-f]{12}$/.test(b) && !bridges.has(b)) || RETIRED_BRIDGE.test(b);
+    for (const b of await host.listBridges()) if (berths(b)) await host.removeBridge(b);
   }
 
   /**
@@ -240,10 +242,12 @@ export class BerthEngine implements Engine {
   async shutdown(): Promise<void> {
     if (this.deps.config.liveRestore) {
       await Promise.all([...this.proxies.keys()].map((id) => this.stopProxies(id)));
+      await this.deps.host.retired();
       return;
     }
     const running = this.state.containers.filter((c) => c.state.status === 'running');
     await Promise.all(running.map((c) => this.stopContainer(c.id, 2).catch(() => undefined)));
+    await this.deps.host.retired();
   }
 
   onEvent(listener: (e: EngineEvent) => void): () => void {
@@ -489,7 +493,7 @@ export class BerthEngine implements Engine {
       containers: this.state.containers.map((c) => ({ ...c, networks: c.networks.filter((a) => a.networkId !== n.id) })),
     };
     // Rules and bridge go at once; if the rules cannot go, the network stays whole (its bridge is made again).
-    const [rules, bridge] = await Promise.allSettled([this.syncRules(), this.deps.host.removeBridge(n.bridge!.name)]);
+    const [rules, bridge] = await Promise.allSettled([this.syncRules(), this.deps.host.retireBridge(n.bridge!.name)]);
     if (rules.status === 'rejected') {
       this.state = before;
       if (bridge.status === 'fulfilled') await this.ensureBridge(n).catch((e: Error) => this.deps.log(`restoring bridge ${n.bridge!.name}: ${e.message}`));

@@ -26,10 +26,22 @@ export interface AttachSpec {
   readonly createNetns?: boolean;
 }
 
+/** A bridge taken out of use and being deleted is renamed this prefix and 6 hex digits (see `retireBridge`). */
+export const RETIRED_BRIDGE = /^berth-rm-[0-9a-f]{6}$/;
+
 export interface HostNet {
   /** Creates the bridge if missing (adopting one that exists), sets its address and brings it up. */
   ensureBridge(spec: BridgeSpec): Promise<void>;
   removeBridge(name: string): Promise<void>;
+  /**
+   * Takes a bridge out of use at once, down (which takes its routes away) and
+   * renamed out of the way (RETIRED_BRIDGE), then deletes it in the background:
+   * the kernel's unregistering of a bridge waits for RCU grace periods, some 40 ms
+   * here, which need not hold the caller. A bridge that cannot be renamed is deleted at once.
+   */
+  retireBridge(name: string): Promise<void>;
+  /** Resolves once the bridges retired so far are deleted. */
+  retired(): Promise<void>;
   /** Names of the bridges in this namespace. */
   listBridges(): Promise<readonly string[]>;
   /** Creates a named namespace, with `lo` up unless its first attach brings it up (`loopbackUp` false). */

@@ -9,13 +9,15 @@
 //                 unless the first attach creates the namespace and brings lo up
 //   attach        2 (host batch: [netns add,] veth with its peer in NS, master, up;
 //                    sandbox batch: [lo up,] address, up, default route)
-//   detach        1, removeSandbox 1, removeBridge 1; sysctls 0 (/proc/sys)
+//   detach        1, removeSandbox 1, removeBridge 1; retireBridge 1 (down, rename),
+//                 then 1 in the background (delete); sysctls 0 (/proc/sys)
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
 import { procRoutes } from './proc-route.js';
-import { BatchError, addrAdd, linkUp, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
+import { randomBytes } from 'node:crypto';
+import { BatchError, addrAdd, linkDown, linkRename, linkUp, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
 
 const isNotFound = (e: unknown): boolean => e instanceof BerthError && e.kind === 'not-found';
@@ -32,10 +34,13 @@ async function ignoreMissing(f: () => Promise<void>): Promise<void> {
 export interface HostNetOptions {
   /** MAC for a new bridge; default: a random locally administered one, like dockerd. */
   readonly bridgeMac?: () => string;
+  /** Told when a retired bridge could not be deleted (the next start of berthd sweeps it). */
+  readonly onRetireError?: (bridge: string, e: Error) => void;
 }
 
 export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
   const bridgeMac = options.bridgeMac ?? (() => randomMac());
+  const retiring = new Set<Promise<void>>();
 
   /** Creates the bridge with its address, up; false when a link of that name exists already. */
   async function createBridge(spec: BridgeSpec): Promise<boolean> {
@@ -78,6 +83,25 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
     },
 
     removeBridge: (name) => ignoreMissing(() => host.batch(planDetach(name))),
+
+    async retireBridge(name) {
+      const retired = `berth-rm-${randomBytes(3).toString('hex')}`;
+      try {
+        await host.batch([linkDown(name), linkRename(name, retired)]);
+      } catch (e) {
+        if (isNotFound(e)) return;
+        await ignoreMissing(() => host.batch(planDetach(name)));
+        return;
+      }
+      const deleting: Promise<void> = ignoreMissing(() => host.batch(planDetach(retired)))
+        .catch((e: Error) => options.onRetireError?.(retired, e))
+        .finally(() => retiring.delete(deleting));
+      retiring.add(deleting);
+    },
+
+    retired: async () => {
+      await Promise.all(retiring);
+    },
 
     listBridges: async () => (await host.links.links()).filter((l) => l.kind === 'bridge').map((l) => l.name),
 

@@ -105,6 +105,21 @@ for (const backend of firewallBackends()) {
       assert.equal(r.ok, false, `expected icc=false to block same-bridge traffic, got: ${r.detail}`);
     });
 
+    test('network rm frees the bridge name and the route at once; the bridge itself is deleted in the background', async () => {
+      const linkNames = async (): Promise<string[]> =>
+        (await h.nets.exec(h.host, ['ip', '-br', 'link'])).stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]!.replace(/@.*/, ''));
+      const subnet = async (n: string): Promise<string> => (await h.ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', n])).trim();
+      await h.ok(['network', 'create', '-o', 'com.docker.network.bridge.name=br-again', 'again1']);
+      const first = await subnet('again1');
+      await h.ok(['network', 'rm', 'again1']);
+      assert.ok(!(await linkNames()).includes('br-again'), 'the name is free as soon as network rm returns');
+      const routes = (await h.nets.exec(h.host, ['ip', '-4', 'route', 'show'])).stdout;
+      assert.ok(!routes.includes(first), `no route to ${first} is left:\n${routes}`);
+      await h.ok(['network', 'create', '-o', 'com.docker.network.bridge.name=br-again', 'again2']);
+      await h.ok(['network', 'rm', 'again2']);
+      await pollUntil(async () => !(await linkNames()).some((l) => l === 'br-again' || l.startsWith('berth-rm-')), { timeoutMs: 5000, what: 'retired bridges deleted' });
+    });
+
     test('teardown leaves the host namespace as before the sandboxes existed', async () => {
       for (const c of ['web', 'hidden', 'client', 'stranger', 'inner', 'inner2', 'quiet', 'quiet2']) await h.ok(['rm', '-f', c]);
       for (const n of ['appnet', 'othernet', 'sealed', 'noicc']) await h.ok(['network', 'rm', n]);
@@ -117,6 +132,8 @@ for (const backend of firewallBackends()) {
       } finally {
         await pristine.stop();
       }
+      // network rm deletes bridges in the background: wait for them.
+      await pollUntil(async () => !(await h.nets.exec(h.host, ['ip', '-br', 'link'])).stdout.includes('berth-rm-'), { timeoutMs: 5000, what: 'retired bridges deleted' });
       const links = await h.nets.exec(h.host, ['ip', '-br', 'link']);
       assert.deepEqual(
         links.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]?.replace(/@.*/, '')).sort(),

@@ -62,6 +62,29 @@ test("createNetwork then removeNetwork: dockerd's rules added, then exactly the 
   assert.deepEqual(h.state().networks.map((n) => n.name), ['bridge', 'host', 'none']);
 });
 
+test('removeNetwork: the bridge is taken down and renamed out of the way at once, and deleted after', async (t) => {
+  const h = await started(t);
+  const { network } = await h.engine.createNetwork({ name: 'appnet' });
+  const br = `br-${network.id.slice(0, 12)}`;
+  const from = h.host.batches.length;
+  await h.engine.removeNetwork('appnet');
+  await h.net.retired();
+  const lines = h.host.batches.slice(from).flatMap((b) => b.lines);
+  assert.equal(lines.length, 3);
+  assert.equal(lines[0], `link set dev ${br} down`);
+  const retired = /^link set dev \S+ name (berth-rm-[0-9a-f]{6})$/.exec(lines[1]!)?.[1];
+  assert.ok(retired, lines[1]);
+  assert.equal(lines[2], `link del dev ${retired}`);
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
+});
+
+test('start: a retired bridge that a crash left undeleted is removed', async (t) => {
+  const h = await started(t);
+  await h.host.batch(['link add name berth-rm-0a1b2c type bridge', 'link add name berth-rm-keep type bridge']);
+  await h.restart().engine.start();
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0', 'berth-rm-keep']);
+});
+
 test("createNetwork: a duplicate name is refused with Docker's message, nothing changes", async (t) => {
   const h = await started(t);
   await h.engine.createNetwork({ name: 'appnet' });

@@ -871,17 +871,18 @@ export class BerthEngine implements Engine {
    * record without them. With `withRules`, its rules go at the same time as its links.
    */
   private async releaseNetworking(c: ContainerRecord, withRules = false): Promise<ContainerRecord> {
-    await this.stopProxies(c.id);
     const mine = this.state.endpoints.filter((e) => e.containerId === c.id);
     this.state = { ...this.state, endpoints: this.state.endpoints.filter((e) => e.containerId !== c.id) };
     // The record keeps naming its namespace until the namespace is gone: the rule sync
     // writes the state ahead, and a crash meanwhile must leave the namespace to the next start.
     this.replaceContainer({ ...c, ports: [] });
     const links = async (): Promise<void> => {
-      for (const e of mine) await this.deps.host.detach(e.hostIfName).catch((err: Error) => this.deps.log(`detach ${e.hostIfName}: ${err.message}`));
-      if (c.netns) await this.deps.host.removeSandbox(c.netns).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
+      const veths = mine.map((e) => e.hostIfName);
+      if (c.netns) await this.deps.host.removeSandbox(c.netns, veths).catch((err: Error) => this.deps.log(`remove netns ${c.netns}: ${err.message}`));
+      else for (const v of veths) await this.deps.host.detach(v).catch((err: Error) => this.deps.log(`detach ${v}: ${err.message}`));
     };
-    await allSettled([links(), withRules ? this.syncRules() : Promise.resolve()]);
+    // The kernel's work is started first: closing a thousand listeners keeps this thread busy meanwhile.
+    await allSettled([links(), withRules ? this.syncRules() : Promise.resolve(), this.stopProxies(c.id)]);
     const released = { ...c, ports: [], netns: '' };
     this.replaceContainer(released);
     return released;

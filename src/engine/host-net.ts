@@ -46,7 +46,8 @@ export interface HostNet {
   listBridges(): Promise<readonly string[]>;
   /** Creates a named namespace, with `lo` up unless its first attach brings it up (`loopbackUp` false). */
   createSandbox(netns: string, loopbackUp?: boolean): Promise<void>;
-  removeSandbox(netns: string): Promise<void>;
+  /** Deletes a named namespace, and first the host ends of its veths (`hostIfs`), all in one process; what is gone already is skipped. */
+  removeSandbox(netns: string, hostIfs?: readonly string[]): Promise<void>;
   /** Pids of the processes in a named namespace (none when there is no such name). */
   sandboxPids(netns: string): Promise<readonly number[]>;
   attach(spec: AttachSpec): Promise<void>;

@@ -9,7 +9,7 @@
 //                 unless the first attach creates the namespace and brings lo up
 //   attach        2 (host batch: [netns add,] veth with its peer in NS, master, up;
 //                    sandbox batch: [lo up,] address, up, default route)
-//   detach        1, removeSandbox 1, removeBridge 1; retireBridge 1 (down, rename),
+//   detach        1, removeSandbox 1 (its veths too), removeBridge 1; retireBridge 1 (down, rename),
 //                 then 1 in the background (delete); sysctls 0 (/proc/sys)
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
@@ -17,7 +17,7 @@ import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
 import { procRoutes } from './proc-route.js';
 import { randomBytes } from 'node:crypto';
-import { BatchError, addrAdd, linkDown, linkRename, linkUp, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
+import { BatchError, addrAdd, linkDelete, linkDown, linkRename, linkUp, netnsDelete, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
 
 const isNotFound = (e: unknown): boolean => e instanceof BerthError && e.kind === 'not-found';
@@ -116,7 +116,20 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
       }
     },
 
-    removeSandbox: (netns) => ignoreMissing(() => host.netns.delete(netns)),
+    async removeSandbox(netns, hostIfs = []) {
+      if (hostIfs.length === 0) return ignoreMissing(() => host.netns.delete(netns));
+      // A batch stops at its first failing line: one whose object is gone already is skipped, the rest run.
+      let lines = [...hostIfs.map(linkDelete), netnsDelete(netns)];
+      while (lines.length > 0) {
+        try {
+          await host.batch(lines);
+          return;
+        } catch (e) {
+          if (!(e instanceof BatchError) || e.kind !== 'not-found') throw e;
+          lines = lines.slice(e.index + 1);
+        }
+      }
+    },
 
     async sandboxPids(netns) {
       try {

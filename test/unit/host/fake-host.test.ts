@@ -92,6 +92,23 @@ test('attach a sandbox, read both sides, detach removes the pair', async () => {
   assert.deepEqual(await host.netns.list(), []);
 });
 
+test('removeSandbox with its veths: one batch deletes them and the namespace; what is gone already is skipped', async () => {
+  const { net, host } = fakeHostNet();
+  await net.ensureBridge({ name: 'br0', mtu: 1500, address: '172.18.0.1/16' });
+  const attach = (netns: string, hostIf: string, address: string) =>
+    net.attach({ netns, hostIf, ifName: 'eth0', bridge: 'br0', mtu: 1500, address, mac: '02:42:ac:12:00:02', gateway: null, createNetns: true });
+  await attach('c1', 'veth1', '172.18.0.2/16');
+  const before = host.batches.length;
+  await net.removeSandbox('c1', ['veth1']);
+  assert.deepEqual(host.batches.slice(before).map((b) => b.lines), [['link del dev veth1', 'netns del c1']]);
+  await attach('c2', 'veth2', '172.18.0.3/16');
+  await net.detach('veth2');
+  await net.removeSandbox('c2', ['veth2', 'veth9']);
+  await net.removeSandbox('c2', ['veth2']);
+  assert.deepEqual(await host.netns.list(), []);
+  assert.deepEqual((await host.links.links()).map((l) => l.name), ['lo', 'br0']);
+});
+
 test('attach undoes its host side when the sandbox side fails', async () => {
   const { net, host } = fakeHostNet();
   await net.ensureBridge({ name: 'br0', mtu: 1500, address: '172.18.0.1/16' });

@@ -5,6 +5,11 @@
 // polls fast while nothing changes. A burst of changes gives one callback, once
 // it is over. Commits by berthd's own processes (`owns`) give none: berthd knows
 // what it wrote.
+//
+// `nft monitor` keeps every set element it was told of in its cache (nft 1.0.6:
+// some 4 MB more for each 1,000 ports published and removed), so after
+// `renewAfterLines` lines a fresh one is started, and the old one is stopped
+// only once the new one is live: no commit goes unseen meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface RuleWatch {
@@ -25,6 +30,10 @@ export interface RuleWatchOptions {
   readonly onForeignCommit?: (lines: readonly string[]) => void;
   /** Called when `nft monitor` starts (true) or ends (false): while it runs, every commit is seen. */
   readonly onMonitor?: (live: boolean) => void;
+  /** Lines one monitor prints before it is replaced (default 20,000). */
+  readonly renewAfterLines?: number;
+  /** The monitor's command (default `nft monitor`). */
+  readonly command?: readonly [string, ...string[]];
 }
 
 /** `# new generation 42 by process 1234 (iptables-nft-re)` -> 1234; null when not such a line, -1 when it names no process. */
@@ -56,17 +65,22 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
   const timer = setInterval(() => fire('periodic check'), opts.periodMs ?? 10_000);
   timer.unref();
 
-  let monitor: ChildProcess | null = null;
-  const startMonitor = (): void => {
-    const child = spawn('nft', ['monitor'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, ...args] = opts.command ?? ['nft', 'monitor'];
+  const renewAfterLines = opts.renewAfterLines ?? 20_000;
+  let monitor: ChildProcess | null = null; // the one that counts; during a renewal the old one runs on until the new one is live
+  const running = new Set<ChildProcess>();
+  const retired = new Set<ChildProcess>();
+  const startMonitor = (previous: ChildProcess | null = null): void => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     // nft says on stderr when it lost events (a netlink overrun): anything may have changed.
     child.stderr?.on('data', (chunk: Buffer) => {
       opts.onForeignCommit?.(['ruleset', chunk.toString('utf8').trim()]);
       fire('events lost');
     });
-    monitor = child;
     let buffered = '';
     let batch: string[] = []; // what the commit being printed changed
+    let printed = 0;
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
@@ -85,15 +99,33 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
         batch = [];
       }
       if (foreign) fire('ruleset changed');
+      printed += lines.length;
+      if (printed >= renewAfterLines && monitor === child && !stopped) {
+        opts.log?.(`nft monitor printed ${printed} lines: starting a fresh one`);
+        startMonitor(child);
+      }
     });
     // Live once it has surely subscribed: a commit in between would go unseen.
-    child.on('spawn', () => setTimeout(() => monitor === child && opts.onMonitor?.(true), 200).unref());
+    child.on('spawn', () =>
+      setTimeout(() => {
+        if (monitor !== child) return;
+        if (previous !== null && previous.exitCode === null && previous.signalCode === null) {
+          retired.add(previous); // it saw everything until now: its successor takes over
+          previous.kill();
+        } else {
+          opts.onMonitor?.(true);
+        }
+      }, 200).unref(),
+    );
     child.on('error', (e) => opts.log?.(`nft monitor unavailable (${e.message}); checking every ${opts.periodMs ?? 10_000} ms`));
     child.on('exit', () => {
-      monitor = null;
+      running.delete(child);
+      if (retired.delete(child)) return;
+      if (monitor === child) monitor = null;
       opts.onMonitor?.(false);
-      if (!stopped) setTimeout(startMonitor, 1000).unref();
+      if (!stopped && monitor === null) setTimeout(startMonitor, 1000).unref();
     });
+    monitor = child;
   };
   startMonitor();
 
@@ -102,7 +134,7 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
       stopped = true;
       clearInterval(timer);
       if (pending) clearTimeout(pending);
-      monitor?.kill();
+      for (const child of running) child.kill();
     },
   };
 }

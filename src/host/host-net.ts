@@ -117,7 +117,6 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
     },
 
     async removeSandbox(netns, hostIfs = []) {
-      if (hostIfs.length === 0) return ignoreMissing(() => host.netns.delete(netns));
       // A batch stops at its first failing line: one whose object is gone already is skipped, the rest run.
       let lines = [...hostIfs.map(linkDelete), netnsDelete(netns)];
       while (lines.length > 0) {

@@ -3,6 +3,7 @@
 // allocator, which must keep new networks clear of the host's routes.
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { formatIpv4 } from '../model/ipv4.js';
 
 /** Destinations (CIDRs) of the routes in a /proc/net/route text, default routes left out; its words are in the host's byte order. */
 export function parseProcRoute(text: string, order: 'LE' | 'BE' = endianness()): string[] {
@@ -18,9 +19,10 @@ export function parseProcRoute(text: string, order: 'LE' | 'BE' = endianness()):
   return out;
 }
 
+/** A word /proc printed in the host's byte order, as the address it holds. */
 function dotted(word: number, order: 'LE' | 'BE'): string {
-  const shifts = order === 'LE' ? [0, 8, 16, 24] : [24, 16, 8, 0];
-  return shifts.map((shift) => (word >>> shift) & 0xff).join('.');
+  const ip = order === 'BE' ? word : ((word & 0xff) << 24) | (((word >>> 8) & 0xff) << 16) | (((word >>> 16) & 0xff) << 8) | (word >>> 24);
+  return formatIpv4(ip);
 }
 
 function prefixLength(word: number): number {

@@ -360,7 +360,9 @@ export function planPortBindings(parsed: ParsedPorts, publishAll: boolean): Port
   const bindingsOf = new Map<string, PortBindingSpec[]>();
   for (const b of parsed.bindings) {
     const key = portKey({ port: b.containerPort, proto: b.proto });
-    bindingsOf.set(key, [...(bindingsOf.get(key) ?? []), b]);
+    const list = bindingsOf.get(key);
+    if (list) list.push(b);
+    else bindingsOf.set(key, [b]);
   }
   for (const port of ports) {
     const mine = bindingsOf.get(portKey(port)) ?? [];

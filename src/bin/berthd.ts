@@ -9,6 +9,7 @@ import { exec } from '../host/exec.js';
 import { kernelHostNet } from '../host/host-net.js';
 import { Firewall, iptablesBackend } from '../engine/firewall.js';
 import { NftFirewall, nftBackend } from '../engine/nft-firewall.js';
+import { NftSession, includeLine } from '../host/nft-session.js';
 import { iptablesProgrammer, type RuleProgrammer } from '../engine/rule-programmer.js';
 import { retireOtherBackend } from '../engine/backend-switch.js';
 import { sqliteStore } from '../engine/sqlite-store.js';
@@ -65,14 +66,21 @@ function claimPidfile(path: string): void {
 /**
  * The firewall backend the configuration names; iptables knows which rules it
  * applied before. Their commits are noted as berthd's own, for the rule watch.
+ * nftables commits through one long-lived nft, ended with `close`.
  */
-function ruleProgrammer(config: DaemonConfig, previouslyApplied: DesiredRules | null, own: OwnCommits): { programmer: RuleProgrammer; tracker: KernelTracker } {
+function ruleProgrammer(
+  config: DaemonConfig,
+  previouslyApplied: DesiredRules | null,
+  own: OwnCommits,
+): { programmer: RuleProgrammer; tracker: KernelTracker; close: () => Promise<void> } {
   if (config.firewallBackend === 'nftables') {
-    const nft = new NftFirewall(nftBackend(exec, own.note));
-    return { programmer: nft, tracker: nft };
+    // nft includes the transaction file by a quoted path: an exec root no quoted string holds runs `nft -f` instead.
+    const session = includeLine(config.execRoot) === null ? undefined : new NftSession({ dir: config.execRoot, onStart: own.keep, onEnd: own.release });
+    const nft = new NftFirewall(nftBackend(exec, { onSpawn: own.note, ...(session ? { session } : {}) }));
+    return { programmer: nft, tracker: nft, close: async () => session?.close() };
   }
   const firewall = new Firewall(iptablesBackend(exec, own.note), previouslyApplied);
-  return { programmer: iptablesProgrammer(firewall), tracker: firewall };
+  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => undefined };
 }
 
 /** A backend that keeps a view of the kernel while the rule watch reports every other process's commit. */
@@ -98,7 +106,7 @@ async function main(): Promise<number> {
     if (retired) log('info', `removed ${retired}`);
   }
   const own = new OwnCommits();
-  const { programmer, tracker } = ruleProgrammer(config, applied, own);
+  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own);
   const engine = new BerthEngine({
     config,
     store,
@@ -145,6 +153,7 @@ async function main(): Promise<number> {
   accessFirewall.stop();
   await Promise.all(servers.map((s) => s.close()));
   await engine.shutdown();
+  await closeFirewall();
   store.close();
   rmSync(config.pidfile, { force: true });
   return 0;

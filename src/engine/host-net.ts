@@ -34,10 +34,11 @@ export interface HostNet {
   ensureBridge(spec: BridgeSpec): Promise<void>;
   removeBridge(name: string): Promise<void>;
   /**
-   * Takes a bridge out of use at once, down (which takes its routes away) and
-   * renamed out of the way (RETIRED_BRIDGE), then deletes it in the background:
-   * the kernel's unregistering of a bridge waits for RCU grace periods, some 40 ms
-   * here, which need not hold the caller. A bridge that cannot be renamed is deleted at once.
+   * Takes a bridge out of use at once, its addresses flushed (which takes its
+   * routes away) and renamed out of the way (RETIRED_BRIDGE), then deletes it in
+   * the background once removals pause: the kernel's unregistering of a bridge
+   * waits for RCU grace periods, some 40 ms here, holding the lock every link
+   * change needs, which need not hold the caller. A bridge that cannot be renamed is deleted at once.
    */
   retireBridge(name: string): Promise<void>;
   /** Resolves once the bridges retired so far are deleted. */

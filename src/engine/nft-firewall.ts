@@ -1,5 +1,6 @@
 // The nftables backend: berth's behaviour as one table of its own (see
-// ../render/nftables/layout.ts), written with one `nft -f` per change. Nothing
+// ../render/nftables/layout.ts), written with one transaction per change (`nft -f`,
+// or berthd's long-lived nft session: ../host/nft-session.ts). Nothing
 // is read before a change: each transaction declares, flushes and refills what
 // it writes, whatever the kernel holds. It writes the sets, maps and chains
 // that changed since the last apply (a chain in a transaction costs the kernel
@@ -21,6 +22,7 @@ import { printChanges, printTable, printTransaction } from '../render/nftables/p
 import { changedPart, objectKeys } from '../render/nftables/diff.js';
 import type { NftTable } from '../render/nftables/ir.js';
 import { ExecError, type Exec } from '../host/exec.js';
+import { NftSessionError, type NftSession } from '../host/nft-session.js';
 import { systemError } from '../model/errors.js';
 import { hasForwardDrop, networkChainsIn, ownedBlocks, type Blocks } from './nft-listing.js';
 import type { RuleProgrammer } from './rule-programmer.js';
@@ -33,10 +35,23 @@ export interface NftBackend {
   list(): Promise<string | null>;
 }
 
-/** `onSpawn` is told the pid of each `nft -f` (berthd's own commits, for the rule watch). */
-export function nftBackend(exec: Exec, onSpawn?: (pid: number) => void): NftBackend {
+export interface NftBackendOptions {
+  /** Told the pid of each `nft -f` (berthd's own commits, for the rule watch). */
+  readonly onSpawn?: (pid: number) => void;
+  /** A long-lived nft that commits the transactions instead of one `nft -f` each. */
+  readonly session?: NftSession;
+}
+
+export function nftBackend(exec: Exec, opts: NftBackendOptions = {}): NftBackend {
+  const { onSpawn, session } = opts;
   return {
     async load(script) {
+      if (session) {
+        await session.load(script).catch((e: unknown) => {
+          throw e instanceof NftSessionError ? loadError(e.stderr, script) : e;
+        });
+        return;
+      }
       const r = await exec(['nft', '-f', '-'], { input: script, ...(onSpawn ? { onSpawn } : {}) });
       if (r.code !== 0) throw loadError(r.stderr, script);
     },
@@ -51,12 +66,13 @@ export function nftBackend(exec: Exec, onSpawn?: (pid: number) => void): NftBack
   };
 }
 
-/** nft says "/dev/stdin:N:C-C: Error: ...": name the offending input line. */
+/** nft says "<file>:N:C-C: Error: ..." (the file: /dev/stdin, or the session's): name the offending input line. */
 function loadError(stderr: string, input: string): Error {
-  const m = /^\/dev\/stdin:(\d+):/m.exec(stderr);
+  const m = /^[^\s:]+:(\d+):\d+(?:-\d+)?: Error/m.exec(stderr);
   const line = m ? input.split('\n')[Number(m[1]) - 1] : undefined;
   const detail = line === undefined ? '' : ` (input line ${m?.[1]}: ${line.trim()})`;
-  return systemError(`nft -f failed${detail}: ${stderr.trim().split('\n')[0] ?? ''}`);
+  const error = stderr.split('\n').find((l) => l.includes('Error: ')) ?? stderr.trim().split('\n')[0] ?? '';
+  return systemError(`nft -f failed${detail}: ${error.trim()}`);
 }
 
 const OWN_NO_IPTABLES: DesiredRules = { tables: [] };

@@ -9,16 +9,20 @@
 //                 unless the first attach creates the namespace and brings lo up
 //   attach        2 (host batch: [netns add,] veth with its peer in NS, master, up;
 //                    sandbox batch: [lo up,] address, up, default route)
-//   detach        1, removeSandbox 1 (its veths too), removeBridge 1; retireBridge 1 (down, rename),
-//                 then 1 in the background (delete); sysctls 0 (/proc/sys)
+//   detach        1, removeSandbox 1 (its veths too), removeBridge 1; retireBridge 1 (addresses
+//                 flushed, renamed), then 1 in the background for all the bridges retired in
+//                 a burst (delete); sysctls 0 (/proc/sys)
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
 import { procRoutes } from './proc-route.js';
 import { randomBytes } from 'node:crypto';
-import { BatchError, addrAdd, linkDelete, linkDown, linkRename, linkUp, netnsDelete, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
+import { BatchError, addrAdd, addrFlush, linkDelete, linkDown, linkRename, linkUp, netnsDelete, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
+
+const DOOM_QUIET_MS = 300;
+const DOOM_MAX_WAIT_MS = 3000;
 
 const isNotFound = (e: unknown): boolean => e instanceof BerthError && e.kind === 'not-found';
 
@@ -40,7 +44,71 @@ export interface HostNetOptions {
 
 export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
   const bridgeMac = options.bridgeMac ?? (() => randomMac());
-  const retiring = new Set<Promise<void>>();
+  const deleting = new Set<Promise<void>>();
+  /** Retired bridges not deleted yet; they go together once retirements pause. */
+  let doomed: string[] = [];
+  let doomTimer: NodeJS.Timeout | null = null;
+  let firstDoomed = 0;
+  let liveRename = true;
+
+  /** Runs `lines` as one batch; a line whose object is gone already is skipped (a batch stops at its first failing line) and the rest run. */
+  async function batchSkippingMissing(lines: readonly string[]): Promise<void> {
+    while (lines.length > 0) {
+      try {
+        await host.batch(lines);
+        return;
+      } catch (e) {
+        if (!(e instanceof BatchError) || e.kind !== 'not-found') throw e;
+        lines = lines.slice(e.index + 1);
+      }
+    }
+  }
+
+  /**
+   * Flushing the bridge's addresses takes its routes away; renaming it while it
+   * is up (kernels 6.2 and later) spares taking it down, which waits for an RCU
+   * grace period whenever the kernel is freeing other objects, such as the rules
+   * removed beside it. An older kernel refuses (EBUSY): down, then rename.
+   */
+  async function takeOutOfUse(name: string, retired: string): Promise<void> {
+    if (liveRename) {
+      try {
+        await host.batch([addrFlush(name), linkRename(name, retired)]);
+        return;
+      } catch (e) {
+        if (!(e instanceof BatchError) || e.index !== 1) throw e;
+        liveRename = false;
+      }
+    }
+    await host.batch([linkDown(name), linkRename(name, retired)]);
+  }
+
+  /**
+   * Deleting a bridge holds the kernel's rtnl lock for tens of milliseconds,
+   * which every link change waits for: retired bridges are deleted once no
+   * bridge was retired for DOOM_QUIET_MS (and at most DOOM_MAX_WAIT_MS after the
+   * first), not in the middle of a burst of removals.
+   */
+  function deleteWhenQuiet(): void {
+    const now = Date.now();
+    if (doomTimer === null) firstDoomed = now;
+    else clearTimeout(doomTimer);
+    doomTimer = setTimeout(deleteDoomed, Math.max(0, Math.min(DOOM_QUIET_MS, firstDoomed + DOOM_MAX_WAIT_MS - now)));
+  }
+
+  function deleteDoomed(): void {
+    if (doomTimer !== null) clearTimeout(doomTimer);
+    doomTimer = null;
+    const names = doomed;
+    doomed = [];
+    if (names.length === 0) return;
+    const done: Promise<void> = batchSkippingMissing(names.map(linkDelete))
+      .catch((e: Error) => {
+        for (const n of names) options.onRetireError?.(n, e);
+      })
+      .finally(() => deleting.delete(done));
+    deleting.add(done);
+  }
 
   /** Creates the bridge with its address, up; false when a link of that name exists already. */
   async function createBridge(spec: BridgeSpec): Promise<boolean> {
@@ -87,20 +155,19 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
     async retireBridge(name) {
       const retired = `berth-rm-${randomBytes(3).toString('hex')}`;
       try {
-        await host.batch([linkDown(name), linkRename(name, retired)]);
+        await takeOutOfUse(name, retired);
       } catch (e) {
         if (isNotFound(e)) return;
         await ignoreMissing(() => host.batch(planDetach(name)));
         return;
       }
-      const deleting: Promise<void> = ignoreMissing(() => host.batch(planDetach(retired)))
-        .catch((e: Error) => options.onRetireError?.(retired, e))
-        .finally(() => retiring.delete(deleting));
-      retiring.add(deleting);
+      doomed.push(retired);
+      deleteWhenQuiet();
     },
 
-    retired: async () => {
-      await Promise.all(retiring);
+    async retired() {
+      deleteDoomed();
+      await Promise.all(deleting);
     },
 
     listBridges: async () => (await host.links.links()).filter((l) => l.kind === 'bridge').map((l) => l.name),
@@ -116,19 +183,7 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
       }
     },
 
-    async removeSandbox(netns, hostIfs = []) {
-      // A batch stops at its first failing line: one whose object is gone already is skipped, the rest run.
-      let lines = [...hostIfs.map(linkDelete), netnsDelete(netns)];
-      while (lines.length > 0) {
-        try {
-          await host.batch(lines);
-          return;
-        } catch (e) {
-          if (!(e instanceof BatchError) || e.kind !== 'not-found') throw e;
-          lines = lines.slice(e.index + 1);
-        }
-      }
-    },
+    removeSandbox: (netns, hostIfs = []) => batchSkippingMissing([...hostIfs.map(linkDelete), netnsDelete(netns)]),
 
     async sandboxPids(netns) {
       try {

@@ -187,7 +187,7 @@ export const linkDown = (name: string): BatchLine => `link set dev ${validateIfN
 export const linkSetMaster = (name: string, master: string): BatchLine =>
   `link set dev ${validateIfName(name)} master ${validateIfName(master)}`;
 export const linkSetNoMaster = (name: string): BatchLine => `link set dev ${validateIfName(name)} nomaster`;
-/** The link must be down to be renamed (EBUSY otherwise). */
+/** Before kernel 6.2 the link must be down to be renamed (EBUSY otherwise). */
 export const linkRename = (name: string, newName: string): BatchLine =>
   `link set dev ${validateIfName(name)} name ${validateIfName(newName)}`;
 export const linkSetMtu = (name: string, mtu: number): BatchLine => `link set dev ${validateIfName(name)} mtu ${validateMtu(mtu)}`;

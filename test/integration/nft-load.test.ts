@@ -5,7 +5,11 @@
 // sees real damage and nothing else.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetnsSet, runCmd, type CmdResult } from '../helpers/netns.js';
+import { NetnsSet, pollUntil, runCmd, type CmdResult } from '../helpers/netns.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NftSession } from '../../src/host/nft-session.js';
 import { TYPICAL, net, port } from '../helpers/layout-fixtures.js';
 import { renderNftLayout } from '../../src/render/nftables/layout.js';
 import { printChanges, printTable, printTransaction } from '../../src/render/nftables/print.js';
@@ -94,6 +98,40 @@ test('NftFirewall over the real nft: repairs real damage, not a user rule, and r
   assert.equal(await fw.apply(input, () => undefined), true);
   assert.match(await listTable(), /hook forward priority filter; policy drop;/);
   assert.equal(fw.ownedText(), printTable(table(input)).replace('priority filter;\n', 'priority filter; policy drop;\n'));
+});
+
+test('NftFirewall over a long-lived nft -i: the table nft -f loads, errors naming the input line, a killed nft replaced', async () => {
+  await ok(['flush', 'ruleset']);
+  const dir = await mkdtemp(join(tmpdir(), 'berth-nft-session-'));
+  const pids: number[] = [];
+  const session = new NftSession({ dir, command: ['ip', 'netns', 'exec', ns, 'nft', '-i'], onStart: (pid) => pids.push(pid) });
+  try {
+    const inNs: Exec = (argv, o) => exec(['ip', 'netns', 'exec', ns, ...argv], o);
+    const backend = nftBackend(inNs, { session });
+    const fw = new NftFirewall(backend);
+    assert.equal(await fw.apply(TYPICAL, () => undefined), true);
+    const viaSession = await listTable();
+    await ok(['flush', 'ruleset']);
+    await ok(['-f', '-'], printTransaction(table(TYPICAL), []));
+    assert.equal(await listTable(), viaSession, 'the same table as nft -f of the same transaction');
+
+    await assert.rejects(backend.load('table ip berth {\n\tchain x {\n\t\tjump nowhere\n\t}\n}\n'), {
+      message: /^nft -f failed \(input line 3: jump nowhere\): .*nft-transaction\.nft:3:\d+-\d+: Error: No such file or directory\b/,
+    });
+    assert.doesNotMatch(await listTable(), /chain x/, 'nothing of a refused transaction is committed');
+
+    const [first] = pids;
+    assert.ok(first);
+    process.kill(first, 'SIGKILL');
+    await pollUntil(async () => (await runCmd(['kill', '-0', String(first)])).code !== 0, { what: 'nft -i gone' });
+    const more: LayoutInput = { ...TYPICAL, ports: [...TYPICAL.ports, port('docker0', '172.17.0.2', 9191, 91)] };
+    assert.equal(await fw.apply(more, () => undefined), true);
+    assert.equal(pids.length, 2, 'a new nft -i took over');
+    assert.match(await listTable(), /tcp \. 9191 : 172\.17\.0\.2 \. 91/);
+  } finally {
+    await session.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('changes on top of the last table reach what loading the target whole gives', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { makeHarness, NOW, rejection, type Harness } from './harness.js';
 import { daemonStart, withAppnet } from './rulesets.js';
 import { BerthError } from '../../../src/model/errors.js';
+import { RETIRED_BRIDGE } from '../../../src/engine/host-net.js';
 
 async function started(t: { after(fn: () => void): void }): Promise<Harness> {
   const h = makeHarness();
@@ -57,24 +58,45 @@ test("createNetwork then removeNetwork: dockerd's rules added, then exactly the 
   assert.equal(h.rules(), withAppnet(br));
   await h.engine.removeNetwork('appnet');
   assert.equal(h.rules(), daemonStart());
+  const [lo, docker0, retired, ...more] = await h.linkNames();
+  assert.deepEqual([lo, docker0, more], ['lo', 'docker0', []]);
+  assert.match(retired ?? '', RETIRED_BRIDGE, 'the bridge is retired, and deleted once removals pause');
+  await h.net.retired();
   assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
   assert.deepEqual(h.engine.listNetworks().map((n) => n.name), ['bridge', 'host', 'none']);
   assert.deepEqual(h.state().networks.map((n) => n.name), ['bridge', 'host', 'none']);
 });
 
-test('removeNetwork: the bridge is taken down and renamed out of the way at once, and deleted after', async (t) => {
+test('removeNetwork: the bridge loses its addresses and is renamed out of the way at once; retired bridges are deleted together once removals pause', async (t) => {
+  const h = await started(t);
+  const bridges: string[] = [];
+  for (const name of ['appnet', 'other']) bridges.push(`br-${(await h.engine.createNetwork({ name })).network.id.slice(0, 12)}`);
+  const from = h.host.batches.length;
+  for (const name of ['appnet', 'other']) await h.engine.removeNetwork(name);
+  const retiring = h.host.batches.slice(from).map((b) => b.lines);
+  assert.equal(retiring.length, 2, 'one batch per removal, none deletes yet');
+  const retired = retiring.map(([flush, rename], i) => {
+    assert.equal(flush, `addr flush dev ${bridges[i]}`);
+    const to = /^link set dev (\S+) name (berth-rm-[0-9a-f]{6})$/.exec(rename ?? '');
+    assert.equal(to?.[1], bridges[i], rename);
+    return to![2]!;
+  });
+  await h.net.retired();
+  assert.deepEqual(h.host.batches.slice(from + 2).map((b) => b.lines), [retired.map((r) => `link del dev ${r}`)]);
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
+});
+
+test('removeNetwork: a kernel that renames no link that is up (before 6.2) gets the bridge down first', async (t) => {
   const h = await started(t);
   const { network } = await h.engine.createNetwork({ name: 'appnet' });
   const br = `br-${network.id.slice(0, 12)}`;
+  h.host.injectFailure(new RegExp(`^link set dev ${br} name `), 'RTNETLINK answers: Device or resource busy');
   const from = h.host.batches.length;
   await h.engine.removeNetwork('appnet');
   await h.net.retired();
-  const lines = h.host.batches.slice(from).flatMap((b) => b.lines);
-  assert.equal(lines.length, 3);
-  assert.equal(lines[0], `link set dev ${br} down`);
-  const retired = /^link set dev \S+ name (berth-rm-[0-9a-f]{6})$/.exec(lines[1]!)?.[1];
-  assert.ok(retired, lines[1]);
-  assert.equal(lines[2], `link del dev ${retired}`);
+  const lines = h.host.batches.slice(from).map((b) => b.lines);
+  assert.equal(lines[1]?.[0], `link set dev ${br} down`);
+  assert.match(lines[1]?.[1] ?? '', new RegExp(`^link set dev ${br} name berth-rm-[0-9a-f]{6}$`));
   assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
 });
 
@@ -168,10 +190,12 @@ test('removeNetwork: a failure in the firewall step keeps the record, the bridge
   const err = await rejection(h.engine.removeNetwork('appnet'));
   assert.equal(err.message, 'iptables-restore: line 7 failed');
   assert.deepEqual(h.engine.inspectNetwork('appnet'), network);
+  await h.net.retired();
   assert.deepEqual(await h.linkNames(), ['lo', 'docker0', br]);
   assert.equal(h.rules(), withAppnet(br));
   // Retried, it goes through.
   await h.engine.removeNetwork(network.id);
   assert.equal(h.rules(), daemonStart());
+  await h.net.retired();
   assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
 });

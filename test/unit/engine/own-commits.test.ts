@@ -22,4 +22,18 @@ describe('OwnCommits', () => {
     now += 10_001;
     assert.equal(own.owns(42), false, 'a pid may be reused by then');
   });
+
+  it('owns a kept pid for as long as it runs, and ten seconds after its release', () => {
+    let now = 1000;
+    const own = new OwnCommits(() => now);
+    own.keep(7);
+    now += 60_000;
+    assert.equal(own.owns(7), true, 'a long-lived writer is not forgotten');
+    own.release(7);
+    assert.equal(own.owns(7), true, 'its last commits may still be reported');
+    now += 10_001;
+    assert.equal(own.owns(7), false);
+    own.release(8);
+    assert.equal(own.owns(8), false, 'releasing what was not kept records nothing');
+  });
 });

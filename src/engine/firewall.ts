@@ -10,7 +10,7 @@
 import type { DesiredRules, Ruleset } from '../render/ir.js';
 import { parseSave } from '../render/iptables/save-parse.js';
 import { planRestore, planRestoreWithResult } from '../render/iptables/plan.js';
-import { run, type Exec, ExecError } from '../host/exec.js';
+import { ANSWERED, run, type Exec, ExecError } from '../host/exec.js';
 import { systemError } from '../model/errors.js';
 
 /** Where rules go: the kernel through iptables-save/restore, or a fake. */
@@ -19,6 +19,17 @@ export interface FirewallBackend {
   restore(text: string): Promise<void>;
 }
 
+/**
+ * iptables-nft-restore, after it deleted anything, waits at exit for the kernel
+ * to free it: releasing its netlink socket flushes nf_tables' pending destroy
+ * work, one RCU grace period (10-25 ms here). So the input ends with a block that
+ * always fails and commits nothing (a chain named like a built-in one): once
+ * iptables-restore reports that line, each block before it is committed, and
+ * berthd does not wait for the exit. iptables-legacy behaves the same way.
+ */
+const END_MARK = '*filter\n-N INPUT\nCOMMIT\n';
+const END_MARK_LINE = 2;
+
 /** `onSpawn` is told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
 export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): FirewallBackend {
   return {
@@ -26,11 +37,13 @@ export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): Fi
       return (await run(exec, ['iptables-save'])).stdout;
     },
     async restore(text) {
-      try {
-        await run(exec, ['iptables-restore', '-w', '--noflush'], { input: text, ...(onSpawn ? { onSpawn } : {}) });
-      } catch (e) {
-        throw restoreError(e, text);
-      }
+      const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+      const mark = new RegExp(`\\bline ${body.split('\n').length - 1 + END_MARK_LINE} failed\\b`);
+      const argv = ['iptables-restore', '-w', '--noflush'];
+      const r = await exec(argv, { input: body + END_MARK, answeredBy: (stderr) => mark.test(stderr), ...(onSpawn ? { onSpawn } : {}) });
+      if (r.code === ANSWERED) return;
+      if (r.code === 0) throw systemError('iptables-restore created a chain named INPUT (the end mark): its answers cannot be read');
+      throw restoreError(new ExecError(argv, r), body);
     },
   };
 }

@@ -17,7 +17,16 @@ export interface ExecOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Told the program's pid once it runs (the rule watch tells berthd's own commits from others' by pid). */
   readonly onSpawn?: (pid: number) => void;
+  /**
+   * True once the program's standard error says its work is done: the result
+   * comes then, with code ANSWERED, and the program is left to exit (and be
+   * reaped) on its own. For programs whose exit is slow after their work.
+   */
+  readonly answeredBy?: (stderr: string) => boolean;
 }
+
+/** The code of a result that came from `answeredBy`, before the program exited. */
+export const ANSWERED = -1;
 
 /** Runs argv[0] with the rest as arguments; resolves with the result whatever the exit code. */
 export type Exec = (argv: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
@@ -50,7 +59,11 @@ export const exec: Exec = (argv, options = {}) =>
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (options.answeredBy?.(stderr)) resolve({ code: ANSWERED, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    });
     child.on('error', (e) => reject(new BerthError('system', `${file}: ${e.message}`, { cause: e })));
     child.on('close', (code, signal) =>
       resolve({

@@ -219,17 +219,30 @@ for (const backend of firewallBackends()) {
       await chmod(sleeper(), 0o755);
 
       // berthd is killed (SIGKILL) right after the restore's one rule transaction, with every
-      // sandbox wired and none launched: its iptables-restore (nft) is a wrapper that runs the
-      // real one, then kills its caller when the rules name appnet's bridge.
-      const appnetBridge = (doc['state'] as { networks: { name: string; bridge: { name: string } | null }[] }).networks.find((n) => n.name === 'appnet')!.bridge!.name;
+      // sandbox wired and none launched: the program that writes its rules is a wrapper that
+      // commits them with the real one, then kills berthd before it can hear the answer, when
+      // the rules name appnet's bridge. iptables: each iptables-restore; nftables: the
+      // transaction files the long-lived `nft -i` includes (other nft runs pass through).
+      const appnetBridge = doc['state'].networks.find((n) => n.name === 'appnet').bridge.name;
       const writer = backend === 'iptables' ? 'iptables-restore' : 'nft';
+      const real = onPath(writer);
+      const wrapper =
+        backend === 'iptables'
+          ? `#!/bin/sh\ninput=$(cat)\nerr=$(printf '%s\\n' "$input" | "${real}" "$@" 2>&1)\ncode=$?\ncase "$input" in *${appnetBridge}*) kill -KILL "$PPID";; esac\nprintf '%s\\n' "$err" >&2\nexit "$code"\n`
+          : [
+              '#!/bin/sh',
+              `[ "$1" = -i ] || exec "${real}" "$@"`,
+              'while IFS= read -r line; do',
+              '  case "$line" in',
+              `    'include "'*) f=\${line#include \\"}; f=\${f%\\"}; if grep -q '${appnetBridge}' "$f"; then "${real}" -f "$f"; kill -KILL "$PPID"; exit 1; fi;;`,
+              '  esac',
+              `  printf '%s\\n' "$line"`,
+              `done | "${real}" "$@"`,
+              '',
+            ].join('\n');
       const bin = join(dir, 'bin');
       await mkdir(bin, { recursive: true });
-      await writeFile(
-        join(bin, writer),
-        `#!/bin/sh\ninput=$(cat)\nprintf '%s\\n' "$input" | "${onPath(writer)}" "$@"\ncode=$?\ncase "$input" in *${appnetBridge}*) kill -KILL "$PPID";; esac\nexit "$code"\n`,
-        { mode: 0o755 },
-      );
+      await writeFile(join(bin, writer), wrapper, { mode: 0o755 });
       await h.stopDaemon();
       await h.startDaemon([], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
       const crashed = await h.berth(['restore', file]);

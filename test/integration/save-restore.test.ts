@@ -223,7 +223,7 @@ for (const backend of firewallBackends()) {
       // commits them with the real one, then kills berthd before it can hear the answer, when
       // the rules name appnet's bridge. iptables: each iptables-restore; nftables: the
       // transaction files the long-lived `nft -i` includes (other nft runs pass through).
-      const appnetBridge = doc['state'].networks.find((n) => n.name === 'appnet').bridge.name;
+      const appnetBridge = (doc['state'] as { networks: { name: string; bridge: { name: string } | null }[] }).networks.find((n) => n.name === 'appnet')!.bridge!.name;
       const writer = backend === 'iptables' ? 'iptables-restore' : 'nft';
       const real = onPath(writer);
       const wrapper =

@@ -43,6 +43,7 @@ import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, symlink, copyFile, st
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runCmd, mustRun, pollUntil, descendants, spawnProcess, NetnsSet, type CmdResult, type CmdOptions, type Spawned } from '../helpers/netns.js';
+import { isAlive } from '../../src/engine/processes.js';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 export const DOCKER_CLI = '/usr/bin/docker';
@@ -118,15 +119,6 @@ async function pidsMentioning(needle: string): Promise<number[]> {
     if ((await procCmdline(Number(d))).includes(needle)) out.push(Number(d));
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export class Dockerd {
@@ -250,7 +242,7 @@ export class Dockerd {
     // Whatever survived the daemon's own shutdown.
     const late = await pidsMentioning(this.dir);
     for (const p of [...tree, ...late, ...(await descendants(late))]) {
-      if (p !== process.pid && alive(p)) {
+      if (p !== process.pid && isAlive(p)) {
         try {
           process.kill(p, 'SIGKILL');
         } catch {
@@ -258,7 +250,7 @@ export class Dockerd {
         }
       }
     }
-    await pollUntil(() => [...tree, ...late].every((p) => !alive(p) || p === process.pid), {
+    await pollUntil(() => [...tree, ...late].every((p) => !isAlive(p) || p === process.pid), {
       timeoutMs: 5000,
       what: 'dockerd processes to exit',
     }).catch((e: unknown) => problems.push(String(e)));

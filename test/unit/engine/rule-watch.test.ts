@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchRules } from '../../../src/engine/rule-watch.js';
+import { isAlive } from '../../../src/engine/processes.js';
 
 /** Prints one commit (two element lines and its generation line) every 20 ms; records its pid in `dir`. */
 const FAKE_MONITOR = `
@@ -18,15 +19,6 @@ setInterval(() => {
   process.stdout.write('add element ip berth published-any { tcp . 80 : 172.17.0.2 . 80 }\\nadd element ip berth bridges { "x" }\\n# new generation ' + gen + ' by process 4242 (nft)\\n');
 }, 20);
 `;
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('watchRules: a monitor that printed renewAfterLines lines is replaced once its successor is live, with no gap reported', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-watch-'));
@@ -46,7 +38,7 @@ test('watchRules: a monitor that printed renewAfterLines lines is replaced once 
     assert.ok(pids.length >= 3, `renewed more than once: ${pids.length} monitors started`);
     assert.ok(logs.some((m) => /nft monitor printed \d+ lines: starting a fresh one/.test(m)), logs.join('\n'));
     assert.deepEqual(live, [true], 'live once, never reported down while one replaced another');
-    assert.ok(pids.filter(alive).length <= 2, 'the replaced monitors are stopped');
+    assert.ok(pids.filter(isAlive).length <= 2, 'the replaced monitors are stopped');
     const before = commits.length;
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(commits.length > before, 'commits are still reported after the renewals');

@@ -2,15 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ANSWERED, exec } from '../../../src/host/exec.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive } from '../../../src/engine/processes.js';
 
 describe('exec answeredBy', () => {
   it('resolves once stderr says the work is done, while the program still runs', async () => {
@@ -20,7 +12,7 @@ describe('exec answeredBy', () => {
       onSpawn: (p) => (pid = p),
     });
     assert.deepEqual(r, { code: ANSWERED, stdout: '', stderr: 'line 7 failed\n' }, 'stderr read in pieces is seen whole');
-    assert.equal(alive(pid), true, 'the program was not waited for');
+    assert.equal(isAlive(pid), true, 'the program was not waited for');
     process.kill(pid, 'SIGKILL');
   });
 

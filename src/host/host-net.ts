@@ -76,7 +76,7 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
         await host.batch([addrFlush(name), linkRename(name, retired)]);
         return;
       } catch (e) {
-        if (!(e instanceof BatchError) || e.index !== 1) throw e;
+        if (!(e instanceof BatchError) || e.index !== 1 || !/busy/i.test(e.detail)) throw e;
         liveRename = false;
       }
     }

@@ -100,6 +100,21 @@ test('removeNetwork: a kernel that renames no link that is up (before 6.2) gets 
   assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
 });
 
+test('removeNetwork: a bridge whose rename fails otherwise is deleted at once, and later removals still rename while up', async (t) => {
+  const h = await started(t);
+  const bridges: string[] = [];
+  for (const name of ['appnet', 'other']) bridges.push(`br-${(await h.engine.createNetwork({ name })).network.id.slice(0, 12)}`);
+  h.host.injectFailure(new RegExp(`^link set dev ${bridges[0]} name `), 'RTNETLINK answers: File exists');
+  const from = h.host.batches.length;
+  await h.engine.removeNetwork('appnet');
+  await h.engine.removeNetwork('other');
+  const lines = h.host.batches.slice(from).map((b) => b.lines);
+  assert.deepEqual(lines[1], [`link del dev ${bridges[0]}`], 'deleted at once, not taken down to be renamed');
+  assert.equal(lines[2]?.[0], `addr flush dev ${bridges[1]}`);
+  await h.net.retired();
+  assert.deepEqual(await h.linkNames(), ['lo', 'docker0']);
+});
+
 test('start: a retired bridge that a crash left undeleted is removed', async (t) => {
   const h = await started(t);
   await h.host.batch(['link add name berth-rm-0a1b2c type bridge', 'link add name berth-rm-keep type bridge']);

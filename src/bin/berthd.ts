@@ -7,7 +7,7 @@ import { DAEMON_OPTIONS, parseDaemonFlags, parseDaemonJson, resolveConfig, DEFAU
 import { asBerthError, invalid } from '../model/errors.js';
 import { exec } from '../host/exec.js';
 import { kernelHostNet } from '../host/host-net.js';
-import { Firewall, iptablesBackend } from '../engine/firewall.js';
+import { Firewall, iptablesBackend, prestartedRestore } from '../engine/firewall.js';
 import { NftFirewall, nftBackend } from '../engine/nft-firewall.js';
 import { NftSession, includeLine } from '../host/nft-session.js';
 import { iptablesProgrammer, type RuleProgrammer } from '../engine/rule-programmer.js';
@@ -20,7 +20,7 @@ import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, record
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
 import { OwnCommits } from '../engine/own-commits.js';
-import { iptablesVariant } from '../host/iptables-variant.js';
+import { iptablesVariant, type IptablesVariant } from '../host/iptables-variant.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
 import { accessFirewallOf } from '../firewall/registry.js';
 import { registerSaveRestore } from '../save/registry.js';
@@ -66,12 +66,14 @@ function claimPidfile(path: string): void {
 /**
  * The firewall backend the configuration names; iptables knows which rules it
  * applied before. Their commits are noted as berthd's own, for the rule watch.
- * nftables commits through one long-lived nft, ended with `close`.
+ * nftables commits through one long-lived nft, and iptables-nft's restores are
+ * started ahead; `close` ends those processes.
  */
 function ruleProgrammer(
   config: DaemonConfig,
   previouslyApplied: DesiredRules | null,
   own: OwnCommits,
+  variant: IptablesVariant | null,
 ): { programmer: RuleProgrammer; tracker: KernelTracker; close: () => Promise<void> } {
   if (config.firewallBackend === 'nftables') {
     // nft includes the transaction file by a quoted path: an exec root no quoted string holds runs `nft -f` instead.
@@ -79,8 +81,9 @@ function ruleProgrammer(
     const nft = new NftFirewall(nftBackend(exec, { onSpawn: own.note, ...(session ? { session } : {}) }));
     return { programmer: nft, tracker: nft, close: async () => session?.close() };
   }
-  const firewall = new Firewall(iptablesBackend(exec, own.note), previouslyApplied);
-  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => undefined };
+  const restorer = variant === 'nft' ? prestartedRestore() : undefined;
+  const firewall = new Firewall(iptablesBackend(exec, { onSpawn: own.note, ...(restorer ? { restorer } : {}) }), previouslyApplied);
+  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => restorer?.close() };
 }
 
 /** A backend that keeps a view of the kernel while the rule watch reports every other process's commit. */
@@ -106,7 +109,8 @@ async function main(): Promise<number> {
     if (retired) log('info', `removed ${retired}`);
   }
   const own = new OwnCommits();
-  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own);
+  const variant = config.iptables && config.firewallBackend === 'iptables' ? await iptablesVariant(exec) : null;
+  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, variant);
   const engine = new BerthEngine({
     config,
     store,
@@ -124,7 +128,7 @@ async function main(): Promise<number> {
   );
   for (const s of servers) await s.listen();
   // nft monitor sees nftables' commits, and iptables' only when iptables is iptables-nft.
-  const trackable = config.firewallBackend === 'nftables' || (await iptablesVariant(exec)) === 'nft';
+  const trackable = config.firewallBackend === 'nftables' || variant === 'nft';
   const watch = config.iptables
     ? watchRules(
         // One watch for all of berthd: the engine's rules first, then the access rules in DOCKER-USER.

@@ -10,7 +10,7 @@
 import type { DesiredRules, Ruleset } from '../render/ir.js';
 import { parseSave } from '../render/iptables/save-parse.js';
 import { planRestore, planRestoreWithResult } from '../render/iptables/plan.js';
-import { ANSWERED, run, type Exec, ExecError } from '../host/exec.js';
+import { ANSWERED, prestarted, run, type Exec, type ExecOptions, ExecError, type Prestarted } from '../host/exec.js';
 import { systemError } from '../model/errors.js';
 
 /** Where rules go: the kernel through iptables-save/restore, or a fake. */
@@ -30,8 +30,19 @@ export interface FirewallBackend {
 const END_MARK = '*filter\n-N INPUT\nCOMMIT\n';
 const END_MARK_LINE = 2;
 
-/** `onSpawn` is told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
-export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): FirewallBackend {
+const RESTORE = ['iptables-restore', '-w', '--noflush'] as const;
+
+export interface IptablesBackendOptions {
+  /** Told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
+  readonly onSpawn?: (pid: number) => void;
+  /**
+   * iptables-restore processes started ahead of each change (see `prestarted`),
+   * for iptables-nft only: iptables-legacy takes the xtables lock as it starts.
+   */
+  readonly restorer?: Prestarted;
+}
+
+export function iptablesBackend(exec: Exec, opts: IptablesBackendOptions = {}): FirewallBackend {
   return {
     async save() {
       return (await run(exec, ['iptables-save'])).stdout;
@@ -39,14 +50,17 @@ export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): Fi
     async restore(text) {
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       const mark = new RegExp(`\\bline ${body.split('\n').length - 1 + END_MARK_LINE} failed\\b`);
-      const argv = ['iptables-restore', '-w', '--noflush'];
-      const r = await exec(argv, { input: body + END_MARK, answeredBy: (stderr) => mark.test(stderr), ...(onSpawn ? { onSpawn } : {}) });
+      const options: ExecOptions = { input: body + END_MARK, answeredBy: (stderr) => mark.test(stderr), ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}) };
+      const r = opts.restorer ? await opts.restorer.run(options) : await exec(RESTORE, options);
       if (r.code === ANSWERED) return;
       if (r.code === 0) throw systemError('iptables-restore created a chain named INPUT (the end mark): its answers cannot be read');
-      throw restoreError(new ExecError(argv, r), body);
+      throw restoreError(new ExecError(RESTORE, r), body);
     },
   };
 }
+
+/** iptables-restore run from processes started ahead (iptablesBackend's `restorer`). */
+export const prestartedRestore = (): Prestarted => prestarted(RESTORE);
 
 /** iptables-restore says "line N failed": name the offending input line. */
 function restoreError(e: unknown, input: string): Error {

@@ -1,6 +1,6 @@
 // The one port through which berth runs external programs: an argument array in,
 // exit code and output out. Never a shell string: names and addresses come from users.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { BerthError } from '../model/errors.js';
 
 export interface ExecResult {
@@ -43,38 +43,108 @@ export class ExecError extends BerthError {
   }
 }
 
-export const exec: Exec = (argv, options = {}) =>
-  new Promise((resolve, reject) => {
+/** A program started with its input still open; its output is gathered from the start, and `feed` gives it its input once. */
+class Started {
+  private readonly child: ChildProcess;
+  private readonly out: Buffer[] = [];
+  private readonly err: Buffer[] = [];
+  private ended: ExecResult | Error | null = null;
+  private waiter: { readonly options: ExecOptions; settle(r: ExecResult | Error): void } | null = null;
+
+  constructor(argv: readonly string[], env: NodeJS.ProcessEnv | undefined) {
     const [file, ...args] = argv;
-    if (file === undefined) {
-      reject(new Error('exec: empty argv'));
-      return;
-    }
-    const child = spawn(file, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: options.env ?? process.env,
-      timeout: options.timeoutMs ?? 60_000,
+    if (file === undefined) throw new Error('exec: empty argv');
+    this.child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+    this.child.stdout?.on('data', (b: Buffer) => this.out.push(b));
+    this.child.stderr?.on('data', (b: Buffer) => {
+      this.err.push(b);
+      const answeredBy = this.waiter?.options.answeredBy;
+      if (answeredBy?.(this.text(this.err))) this.waiter?.settle({ code: ANSWERED, stdout: this.text(this.out), stderr: this.text(this.err) });
     });
-    if (child.pid !== undefined) options.onSpawn?.(child.pid);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      err.push(b);
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (options.answeredBy?.(stderr)) resolve({ code: ANSWERED, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    this.child.on('error', (e) => this.end(new BerthError('system', `${file}: ${e.message}`, { cause: e })));
+    this.child.on('close', (code, signal) => this.end({ code: code ?? (signal ? 128 : 1), stdout: this.text(this.out), stderr: this.text(this.err) }));
+    this.child.stdin?.on('error', () => undefined); // a program that exits without reading its input
+  }
+
+  /** Whether the program still runs. */
+  get running(): boolean {
+    return this.ended === null;
+  }
+
+  /** Writes the input and closes it; resolves like `exec`. The timeout counts from here. */
+  feed(options: ExecOptions): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.child.kill(), options.timeoutMs ?? 60_000);
+      this.waiter = {
+        options,
+        settle: (r) => {
+          clearTimeout(timer);
+          this.waiter = null;
+          if (r instanceof Error) reject(r);
+          else resolve(r);
+        },
+      };
+      if (this.ended !== null) {
+        this.waiter.settle(this.ended);
+        return;
+      }
+      if (this.child.pid !== undefined) options.onSpawn?.(this.child.pid);
+      this.child.stdin?.end(options.input ?? '');
     });
-    child.on('error', (e) => reject(new BerthError('system', `${file}: ${e.message}`, { cause: e })));
-    child.on('close', (code, signal) =>
-      resolve({
-        code: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-    child.stdin.on('error', () => undefined); // a program that exits without reading its input
-    child.stdin.end(options.input ?? '');
-  });
+  }
+
+  /** Ends a program that was never fed: closing its input ends the programs berth starts ahead. */
+  close(): void {
+    if (this.waiter === null) this.child.stdin?.end();
+  }
+
+  private end(r: ExecResult | Error): void {
+    this.ended ??= r;
+    this.waiter?.settle(r);
+  }
+
+  private text(chunks: readonly Buffer[]): string {
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+export const exec: Exec = async (argv, options = {}) => new Started(argv, options.env).feed(options);
+
+/**
+ * Runs one program again and again, each time in a process started ahead,
+ * right after the previous run began: a run pays no spawn (a millisecond or
+ * two of berthd's thread, and the program's start-up), since the process was
+ * waiting for its input. For programs that touch nothing before they read
+ * their input. `onSpawn` is told the pid when a run begins.
+ */
+export interface Prestarted {
+  run(options: ExecOptions): Promise<ExecResult>;
+  /** Ends the process waiting for the next run. */
+  close(): void;
+}
+
+export function prestarted(argv: readonly string[]): Prestarted {
+  let next: Started | null = null;
+  let closed = false;
+  return {
+    run(options) {
+      const ready = next?.running ? next : null;
+      next = null;
+      const current = ready ?? new Started(argv, options.env);
+      const result = current.feed(options);
+      // The next process starts once this run is under way, off its path.
+      setImmediate(() => {
+        if (!closed && next === null) next = new Started(argv, options.env);
+      });
+      return result;
+    },
+    close() {
+      closed = true;
+      next?.close();
+      next = null;
+    },
+  };
+}
 
 /** Like `exec`, but a non-zero exit becomes an ExecError carrying argv, code and stderr. */
 export async function run(execFn: Exec, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {

@@ -5,9 +5,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname } from 'node:path';
 import { DAEMON_OPTIONS, parseDaemonFlags, parseDaemonJson, resolveConfig, DEFAULT_CONFIG, type DaemonConfig } from '../model/daemon-config.js';
 import { asBerthError, invalid } from '../model/errors.js';
-import { exec } from '../host/exec.js';
+import { exec, prestarting, type Exec } from '../host/exec.js';
+import { IP_BATCH_ARGV } from '../host/ip-batch.js';
 import { kernelHostNet } from '../host/host-net.js';
-import { Firewall, iptablesBackend, prestartedRestore } from '../engine/firewall.js';
+import { Firewall, RESTORE_ARGV, iptablesBackend } from '../engine/firewall.js';
 import { NftFirewall, nftBackend } from '../engine/nft-firewall.js';
 import { NftSession, includeLine } from '../host/nft-session.js';
 import { iptablesProgrammer, type RuleProgrammer } from '../engine/rule-programmer.js';
@@ -20,7 +21,7 @@ import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, record
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
 import { OwnCommits } from '../engine/own-commits.js';
-import { iptablesVariant, type IptablesVariant } from '../host/iptables-variant.js';
+import { iptablesVariant } from '../host/iptables-variant.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
 import { accessFirewallOf } from '../firewall/registry.js';
 import { registerSaveRestore } from '../save/registry.js';
@@ -66,24 +67,22 @@ function claimPidfile(path: string): void {
 /**
  * The firewall backend the configuration names; iptables knows which rules it
  * applied before. Their commits are noted as berthd's own, for the rule watch.
- * nftables commits through one long-lived nft, and iptables-nft's restores are
- * started ahead; `close` ends those processes.
+ * nftables commits through one long-lived nft, ended with `close`.
  */
 function ruleProgrammer(
   config: DaemonConfig,
   previouslyApplied: DesiredRules | null,
   own: OwnCommits,
-  variant: IptablesVariant | null,
+  run: Exec,
 ): { programmer: RuleProgrammer; tracker: KernelTracker; close: () => Promise<void> } {
   if (config.firewallBackend === 'nftables') {
     // nft includes the transaction file by a quoted path: an exec root no quoted string holds runs `nft -f` instead.
     const session = includeLine(config.execRoot) === null ? undefined : new NftSession({ dir: config.execRoot, onStart: own.keep, onEnd: own.release });
-    const nft = new NftFirewall(nftBackend(exec, { onSpawn: own.note, ...(session ? { session } : {}) }));
+    const nft = new NftFirewall(nftBackend(run, { onSpawn: own.note, ...(session ? { session } : {}) }));
     return { programmer: nft, tracker: nft, close: async () => session?.close() };
   }
-  const restorer = variant === 'nft' ? prestartedRestore() : undefined;
-  const firewall = new Firewall(iptablesBackend(exec, { onSpawn: own.note, ...(restorer ? { restorer } : {}) }), previouslyApplied);
-  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => restorer?.close() };
+  const firewall = new Firewall(iptablesBackend(run, own.note), previouslyApplied);
+  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => undefined };
 }
 
 /** A backend that keeps a view of the kernel while the rule watch reports every other process's commit. */
@@ -110,11 +109,14 @@ async function main(): Promise<number> {
   }
   const own = new OwnCommits();
   const variant = config.iptables && config.firewallBackend === 'iptables' ? await iptablesVariant(exec) : null;
-  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, variant);
+  // The programs berthd runs for most changes start ahead and wait for their input; iptables-legacy's
+  // restore is not among them, since it takes the xtables lock as it starts.
+  const ahead = prestarting(exec, [IP_BATCH_ARGV, ...(variant === 'nft' ? [RESTORE_ARGV] : [])]);
+  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, ahead.exec);
   const engine = new BerthEngine({
     config,
     store,
-    host: kernelHostNet(exec, { ownNamespace: true, onRetireError: (b, e) => log('warning', `deleting retired bridge ${b}: ${e.message}`) }),
+    host: kernelHostNet(ahead.exec, { ownNamespace: true, onRetireError: (b, e) => log('warning', `deleting retired bridge ${b}: ${e.message}`) }),
     firewall: programmer,
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
@@ -158,6 +160,7 @@ async function main(): Promise<number> {
   await Promise.all(servers.map((s) => s.close()));
   await engine.shutdown();
   await closeFirewall();
+  ahead.close();
   store.close();
   rmSync(config.pidfile, { force: true });
   return 0;

@@ -10,7 +10,7 @@
 import type { DesiredRules, Ruleset } from '../render/ir.js';
 import { parseSave } from '../render/iptables/save-parse.js';
 import { planRestore, planRestoreWithResult } from '../render/iptables/plan.js';
-import { ANSWERED, prestarted, run, type Exec, type ExecOptions, ExecError, type Prestarted } from '../host/exec.js';
+import { ANSWERED, run, type Exec, ExecError } from '../host/exec.js';
 import { systemError } from '../model/errors.js';
 
 /** Where rules go: the kernel through iptables-save/restore, or a fake. */
@@ -30,19 +30,11 @@ export interface FirewallBackend {
 const END_MARK = '*filter\n-N INPUT\nCOMMIT\n';
 const END_MARK_LINE = 2;
 
-const RESTORE = ['iptables-restore', '-w', '--noflush'] as const;
+/** The restore berth runs (berthd starts each ahead with iptables-nft: see `prestarting`). */
+export const RESTORE_ARGV = ['iptables-restore', '-w', '--noflush'] as const;
 
-export interface IptablesBackendOptions {
-  /** Told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
-  readonly onSpawn?: (pid: number) => void;
-  /**
-   * iptables-restore processes started ahead of each change (see `prestarted`),
-   * for iptables-nft only: iptables-legacy takes the xtables lock as it starts.
-   */
-  readonly restorer?: Prestarted;
-}
-
-export function iptablesBackend(exec: Exec, opts: IptablesBackendOptions = {}): FirewallBackend {
+/** `onSpawn` is told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
+export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): FirewallBackend {
   return {
     async save() {
       return (await run(exec, ['iptables-save'])).stdout;
@@ -50,17 +42,13 @@ export function iptablesBackend(exec: Exec, opts: IptablesBackendOptions = {}): 
     async restore(text) {
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       const mark = new RegExp(`\\bline ${body.split('\n').length - 1 + END_MARK_LINE} failed\\b`);
-      const options: ExecOptions = { input: body + END_MARK, answeredBy: (stderr) => mark.test(stderr), ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}) };
-      const r = opts.restorer ? await opts.restorer.run(options) : await exec(RESTORE, options);
+      const r = await exec(RESTORE_ARGV, { input: body + END_MARK, answeredBy: (stderr) => mark.test(stderr), ...(onSpawn ? { onSpawn } : {}) });
       if (r.code === ANSWERED) return;
       if (r.code === 0) throw systemError('iptables-restore created a chain named INPUT (the end mark): its answers cannot be read');
-      throw restoreError(new ExecError(RESTORE, r), body);
+      throw restoreError(new ExecError(RESTORE_ARGV, r), body);
     },
   };
 }
-
-/** iptables-restore run from processes started ahead (iptablesBackend's `restorer`). */
-export const prestartedRestore = (): Prestarted => prestarted(RESTORE);
 
 /** iptables-restore says "line N failed": name the offending input line. */
 function restoreError(e: unknown, input: string): Error {

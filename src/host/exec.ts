@@ -146,6 +146,20 @@ export function prestarted(argv: readonly string[]): Prestarted {
   };
 }
 
+/** `execFn`, except that runs of exactly one of `argvs` (with berthd's environment) go to processes started ahead. */
+export function prestarting(execFn: Exec, argvs: readonly (readonly string[])[]): { readonly exec: Exec; close(): void } {
+  const runners = new Map(argvs.map((argv) => [argv.join('\0'), prestarted(argv)] as const));
+  return {
+    exec: (argv, options = {}) => {
+      const runner = options.env === undefined ? runners.get(argv.join('\0')) : undefined;
+      return runner ? runner.run(options) : execFn(argv, options);
+    },
+    close() {
+      for (const r of runners.values()) r.close();
+    },
+  };
+}
+
 /** Like `exec`, but a non-zero exit becomes an ExecError carrying argv, code and stderr. */
 export async function run(execFn: Exec, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
   const result = await execFn(argv, options);

@@ -446,6 +446,9 @@ export function checkLine(line: BatchLine, inNetns: boolean): void {
   }
 }
 
+/** A batch in the caller's namespace (berthd starts these ahead: see `prestarting`). */
+export const IP_BATCH_ARGV = ['ip', '-batch', '-'] as const;
+
 /**
  * Runs `ip [-n NS] -batch -` with the lines on stdin, stopping at the first
  * failure, which becomes a BatchError naming the failing line. No process for
@@ -455,7 +458,7 @@ export async function applyBatch(execFn: Exec, lines: readonly BatchLine[], opti
   if (lines.length === 0) return;
   if (options.netns !== undefined) validateNetnsName(options.netns);
   for (const line of lines) checkLine(line, options.netns !== undefined);
-  const argv = ['ip', ...(options.netns !== undefined ? ['-n', options.netns] : []), '-batch', '-'];
+  const argv = options.netns !== undefined ? ['ip', '-n', options.netns, '-batch', '-'] : IP_BATCH_ARGV;
   const input = lines.map((l) => `${l}\n${MARKER}\n`).join('');
   const result = await execFn(argv, {
     input,

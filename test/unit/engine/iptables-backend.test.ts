@@ -42,14 +42,4 @@ describe('iptablesBackend restore', () => {
     const { exec } = restoreStandIn(/never/);
     await assert.rejects(iptablesBackend(exec).restore('*filter\nCOMMIT\n'), /created a chain named INPUT/);
   });
-
-  it('with a restorer, runs go to it (processes started ahead), not to exec', async () => {
-    const { exec, inputs } = restoreStandIn(REFUSED);
-    const noExec: Exec = () => Promise.reject(new Error('exec not expected'));
-    const noted: number[] = [];
-    const restorer = { run: (o: ExecOptions) => exec(['iptables-restore', '-w', '--noflush'], o).then((r) => (o.onSpawn?.(7), r)), close: () => undefined };
-    await iptablesBackend(noExec, { restorer, onSpawn: (pid) => noted.push(pid) }).restore('*nat\nCOMMIT\n');
-    assert.deepEqual(inputs, ['*nat\nCOMMIT\n*filter\n-N INPUT\nCOMMIT\n']);
-    assert.deepEqual(noted, [7], "its runs' pids are told");
-  });
 });

@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANSWERED, exec, prestarted } from '../../../src/host/exec.js';
+import { ANSWERED, exec, prestarted, prestarting, type Exec } from '../../../src/host/exec.js';
 import { pollUntil } from '../../helpers/netns.js';
 import { isAlive } from '../../../src/engine/processes.js';
 
@@ -72,5 +72,18 @@ process.stdin.on('end', () => process.stdout.write(JSON.stringify({ pid: process
     assert.notEqual(second.pid, next);
     assert.equal(second.input, 'b');
     p.close();
+  });
+
+  it('prestarting sends runs of exactly the argv given to processes started ahead, everything else to exec', async () => {
+    const argv = [process.execPath, '-e', PROGRAM];
+    const seen: string[] = [];
+    const fallback: Exec = async (a, o = {}) => (seen.push(`${a.length} ${o.input ?? ''}`), { code: 0, stdout: 'fallback', stderr: '' });
+    const ahead = prestarting(fallback, [argv]);
+    const first = JSON.parse((await ahead.exec(argv, { input: 'a' })).stdout) as { input: string };
+    assert.equal(first.input, 'a');
+    assert.equal((await ahead.exec([...argv, 'x'], { input: 'b' })).stdout, 'fallback');
+    assert.equal((await ahead.exec(argv, { input: 'c', env: { PATH: '/usr/bin' } })).stdout, 'fallback', 'another environment is not the one started ahead');
+    assert.deepEqual(seen, ['4 b', '3 c']);
+    ahead.close();
   });
 });

@@ -51,8 +51,7 @@ export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): Fi
 }
 
 /** iptables-restore says "line N failed": name the offending input line. */
-function restoreError(e: unknown, input: string): Error {
-  if (!(e instanceof ExecError)) return e as Error;
+function restoreError(e: ExecError, input: string): Error {
   const m = /line (\d+) failed/.exec(e.result.stderr);
   const line = m ? input.split('\n')[Number(m[1]) - 1] : undefined;
   const detail = line ? ` (input line ${m?.[1]}: ${line})` : '';

@@ -11,6 +11,7 @@
 // `renewAfterLines` lines a fresh one is started, and the old one is stopped
 // only once the new one is live: no commit goes unseen meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterBurst } from './after-burst.js';
 
 export interface RuleWatch {
   stop(): void;
@@ -48,19 +49,10 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
   // `iptables -X`, must not find berth's chains back (and busy) between its steps.
   const quietMs = opts.quietMs ?? 250;
   const maxWaitMs = opts.maxWaitMs ?? 800;
-  let pending: NodeJS.Timeout | null = null;
-  let burstStart = 0;
+  const burst = afterBurst(onChange, quietMs, maxWaitMs);
   let stopped = false;
   const fire = (reason: string): void => {
-    if (stopped) return;
-    const now = Date.now();
-    if (pending) clearTimeout(pending);
-    else burstStart = now;
-    const wait = Math.max(0, Math.min(quietMs, burstStart + maxWaitMs - now));
-    pending = setTimeout(() => {
-      pending = null;
-      onChange(reason);
-    }, wait);
+    if (!stopped) burst.poke(reason);
   };
   const timer = setInterval(() => fire('periodic check'), opts.periodMs ?? 10_000);
   timer.unref();
@@ -133,7 +125,7 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
     stop() {
       stopped = true;
       clearInterval(timer);
-      if (pending) clearTimeout(pending);
+      burst.cancel();
       for (const child of running) child.kill();
     },
   };

@@ -20,6 +20,7 @@ import { procRoutes } from './proc-route.js';
 import { randomBytes } from 'node:crypto';
 import { BatchError, addrAdd, addrFlush, linkDelete, linkDown, linkRename, linkUp, netnsDelete, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
+import { afterBurst } from '../engine/after-burst.js';
 
 const DOOM_QUIET_MS = 300;
 const DOOM_MAX_WAIT_MS = 3000;
@@ -47,8 +48,6 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
   const deleting = new Set<Promise<void>>();
   /** Retired bridges not deleted yet; they go together once retirements pause. */
   let doomed: string[] = [];
-  let doomTimer: NodeJS.Timeout | null = null;
-  let firstDoomed = 0;
   let liveRename = true;
 
   /** Runs `lines` as one batch; a line whose object is gone already is skipped (a batch stops at its first failing line) and the rest run. */
@@ -89,26 +88,16 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
    * bridge was retired for DOOM_QUIET_MS (and at most DOOM_MAX_WAIT_MS after the
    * first), not in the middle of a burst of removals.
    */
-  function deleteWhenQuiet(): void {
-    const now = Date.now();
-    if (doomTimer === null) firstDoomed = now;
-    else clearTimeout(doomTimer);
-    doomTimer = setTimeout(deleteDoomed, Math.max(0, Math.min(DOOM_QUIET_MS, firstDoomed + DOOM_MAX_WAIT_MS - now)));
-  }
-
-  function deleteDoomed(): void {
-    if (doomTimer !== null) clearTimeout(doomTimer);
-    doomTimer = null;
+  const doom = afterBurst(() => {
     const names = doomed;
     doomed = [];
-    if (names.length === 0) return;
     const done: Promise<void> = batchSkippingMissing(names.map(linkDelete))
       .catch((e: Error) => {
         for (const n of names) options.onRetireError?.(n, e);
       })
       .finally(() => deleting.delete(done));
     deleting.add(done);
-  }
+  }, DOOM_QUIET_MS, DOOM_MAX_WAIT_MS);
 
   /** Creates the bridge with its address, up; false when a link of that name exists already. */
   async function createBridge(spec: BridgeSpec): Promise<boolean> {
@@ -162,11 +151,11 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
         return;
       }
       doomed.push(retired);
-      deleteWhenQuiet();
+      doom.poke(undefined);
     },
 
     async retired() {
-      deleteDoomed();
+      doom.flush();
       await Promise.all(deleting);
     },
 

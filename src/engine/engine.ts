@@ -3,6 +3,7 @@
 // applied to the kernel, then persisted.
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { DaemonConfig } from '../model/daemon-config.js';
 import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
 import type { Store, State, StateRecords, RestorePoint } from './store.js';
@@ -127,6 +128,8 @@ const sameBridge = (a: NetworkRecord, b: NetworkRecord): boolean =>
 const isBuiltin = (n: NetworkRecord): boolean => n.driver !== 'bridge' || !!n.bridge?.isDefault;
 
 const FORWARDING_OFF = 'IPv4 forwarding is disabled. Networking will not work.';
+/** Proxies started between two turns of the event loop (a thousand take berthd's thread 15-20 ms). */
+const PROXIES_BETWEEN_YIELDS = 100;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -833,7 +836,10 @@ export class BerthEngine implements Engine {
     const proxies: Proxy[] = [];
     this.proxies.set(c.id, proxies);
     undo.push(() => this.stopProxies(c.id));
-    for (const p of c.ports) {
+    for (const [i, p] of c.ports.entries()) {
+      // Now and then, let I/O in: the rule transaction and the sandbox's links run
+      // meanwhile, and their pipes are served by this thread.
+      if (i > 0 && i % PROXIES_BETWEEN_YIELDS === 0) await yieldToIo();
       const proxy = await startProxy({ ...p, containerIp: primary.ipv4 });
       if (proxy) proxies.push(proxy);
     }

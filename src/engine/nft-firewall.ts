@@ -13,18 +13,19 @@
 // The first apply of a run reads the table once: the forward chain's drop
 // policy, once berth set it (or found it set), is written with every write of
 // that chain, so a repair after the table was deleted restores it; and chains
-// of networks removed while berthd was down are deleted.
+// of networks removed while berthd was down are deleted, as are sets and maps
+// an older berthd's layout had.
 import type { DesiredRules } from '../render/ir.js';
 import type { LayoutInput } from '../render/iptables/docker-layout.js';
 import { renderNftLayout } from '../render/nftables/layout.js';
 import { FAMILY, FORWARD_CHAIN, HOOKS, TABLE, USER_CHAIN, isNetworkChain } from '../render/nftables/names.js';
 import { printChanges, printTable, printTransaction } from '../render/nftables/print.js';
 import { changedPart, objectKeys } from '../render/nftables/diff.js';
-import type { NftTable } from '../render/nftables/ir.js';
+import type { NftSet, NftTable } from '../render/nftables/ir.js';
 import { ExecError, type Exec } from '../host/exec.js';
 import { NftSessionError, type NftSession } from '../host/nft-session.js';
 import { systemError } from '../model/errors.js';
-import { hasForwardDrop, networkChainsIn, ownedBlocks, type Blocks } from './nft-listing.js';
+import { hasForwardDrop, networkChainsIn, ownedBlocks, retiredSetsIn, type Blocks } from './nft-listing.js';
 import type { RuleProgrammer } from './rule-programmer.js';
 
 /** Where berth's table goes: the kernel through nft, or a fake. */
@@ -83,8 +84,11 @@ export class NftFirewall implements RuleProgrammer {
   /** Each owned object's block as listed right after it was last written (null: not known). */
   private healthy: Promise<Blocks | null> = Promise.resolve(null);
   private forwardDrop = false;
-  /** Per-network chains that may be in the kernel besides the last table's (null: the kernel was not read yet). */
-  private leftovers: readonly string[] | null = null;
+  /**
+   * What may be in the kernel besides the last table's objects (null: the kernel
+   * was not read yet): per-network chains, and the sets of older layouts.
+   */
+  private leftovers: { readonly chains: readonly string[]; readonly sets: readonly NftSet[] } | null = null;
   /**
    * While berthd's rule watch reports every commit (tracked) and none since berth's
    * last write touched its table (trusted), the kernel holds what berth wrote: no
@@ -124,7 +128,7 @@ export class NftFirewall implements RuleProgrammer {
     if (this.leftovers === null) {
       const listing = await this.backend.list();
       this.forwardDrop ||= hasForwardDrop(listing);
-      this.leftovers = networkChainsIn(listing);
+      this.leftovers = { chains: networkChainsIn(listing), sets: retiredSetsIn(listing) };
     }
     const table = this.withPolicy(rendered);
     const text = printTable(table);
@@ -136,7 +140,7 @@ export class NftFirewall implements RuleProgrammer {
     const part = last !== null && !unchanged ? changedPart(last.table, table) : table;
     const whole = await this.write(part, table);
     this.last = { table, text };
-    this.leftovers = [];
+    this.leftovers = { chains: [], sets: [] };
     if (this.tracked) {
       this.healthy = Promise.resolve(null);
       this.trusted = true;
@@ -174,8 +178,10 @@ export class NftFirewall implements RuleProgrammer {
   /** Loads `part` of `table`; a part that fails (the kernel lost what it builds on) is written whole. True: written whole. */
   private async write(part: NftTable, table: NftTable): Promise<boolean> {
     const wanted = new Set(table.chains.map((c) => c.name));
-    const known = [...(this.leftovers ?? []), ...(this.last?.table.chains ?? []).map((c) => c.name).filter(isNetworkChain)];
+    const known = [...(this.leftovers?.chains ?? []), ...(this.last?.table.chains ?? []).map((c) => c.name).filter(isNetworkChain)];
     const stale = [...new Set(known)].filter((name) => !wanted.has(name));
+    // Found by the first apply of a run, which writes whole.
+    const staleSets = this.leftovers?.sets ?? [];
     if (part !== table && this.last !== null) {
       try {
         await this.backend.load(printChanges(this.last.table, part, stale));
@@ -184,7 +190,7 @@ export class NftFirewall implements RuleProgrammer {
         // retried whole below
       }
     }
-    await this.backend.load(printTransaction(table, stale));
+    await this.backend.load(printTransaction(table, stale, staleSets));
     return true;
   }
 

@@ -1,6 +1,7 @@
 // Reading what `nft list table` prints of berth's table: its objects' blocks,
-// the chains of networks it holds, the forward chain's policy.
-import { FORWARD_CHAIN, isNetworkChain } from '../render/nftables/names.js';
+// the chains of networks and the sets it holds, the forward chain's policy.
+import { FORWARD_CHAIN, RETIRED_SETS, isNetworkChain } from '../render/nftables/names.js';
+import type { NftSet } from '../render/nftables/ir.js';
 
 /** Blocks by object name ("set bridges", "chain forward"), as the kernel lists them. */
 export type Blocks = ReadonlyMap<string, string>;
@@ -26,6 +27,18 @@ function sortElements(block: string): string {
     const sorted = items.split(',').map((e) => e.trim()).filter(Boolean).sort();
     return `elements = { ${sorted.join(', ')} }`;
   });
+}
+
+/** The sets and maps of older berth layouts (RETIRED_SETS) the listing declares, without their elements. */
+export function retiredSetsIn(listing: string | null): NftSet[] {
+  const found: NftSet[] = [];
+  for (const m of (listing ?? '').matchAll(/^\t(set|map) (\S+) \{\n\t\ttype ([^\n]+)\n(\t\tflags ([^\n]+)\n)?/gm)) {
+    if (!RETIRED_SETS.includes(m[2] as string)) continue;
+    const [key, data] = (m[3] as string).split(' : ');
+    const interval = (m[5] ?? '').split(/,\s*/).includes('interval');
+    found.push({ name: m[2] as string, key: key as string, data: m[1] === 'map' ? (data ?? '') : null, interval, elements: [] });
+  }
+  return found;
 }
 
 export function networkChainsIn(listing: string | null): string[] {

@@ -15,7 +15,7 @@
 // nft -i keeps a history of its input lines, so after `renewAfter` transactions
 // the process is ended and the next transaction starts a fresh one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../model/errors.js';
 
@@ -88,7 +88,10 @@ export class NftSession {
   }
 
   private async run(script: string): Promise<void> {
-    await writeFile(this.file, script, { mode: 0o600 });
+    // Written at once, not through the thread pool: nft starts on the transaction
+    // while berthd's thread goes on (starting a sandbox's proxies, say), instead of
+    // waiting for that thread to take the write's completion.
+    writeFileSync(this.file, script, { mode: 0o600 });
     const r = this.running && !this.running.exited ? this.running : this.start();
     const token = `berth_sync_${++this.tokens}`;
     const marker = `list table ip ${token}`;

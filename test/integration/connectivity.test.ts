@@ -145,3 +145,23 @@ for (const backend of firewallBackends()) {
     });
   });
 }
+
+// Hairpin mode (--userland-proxy=false): no proxy serves the sandboxes, the NAT rules
+// carry a sandbox to its own published port and back (dockerd's per-port MASQUERADE
+// of address to itself; berth's nftables table keys it by address pair).
+for (const backend of firewallBackends()) {
+  describe(`on ${backend}, hairpin mode`, () => {
+    const h = new BerthHost(backend);
+
+    before(() => h.start({ flags: ['--userland-proxy=false'] }));
+
+    after(() => h.stop());
+
+    test('a sandbox reaches itself through its published port, masqueraded to its gateway', async () => {
+      await server(h, 'self', 'bridge', 80, ['-p', '8082:80']);
+      const r = await probeFrom(h, 'self', HOST_IP, 8082);
+      assert.equal(r.ok, true, `expected ${HOST_IP}:8082 to answer the sandbox itself: ${r.detail}`);
+      assert.equal(r.detail, 'pong self from 172.17.0.1', 'seen from its bridge gateway, as with dockerd');
+    });
+  });
+}

@@ -2,7 +2,7 @@
 // their own: the table passes `nft -c` and loads into an empty namespace; the
 // transaction applies over itself and over a damaged table, keeps the user chain's
 // rules and a drop policy, and removes what berth no longer wants; NftFirewall
-// sees real damage and nothing else.
+// sees real damage and nothing else, and takes over an older berth's table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetnsSet, pollUntil, runCmd, type CmdResult } from '../helpers/netns.js';
@@ -98,6 +98,25 @@ test('NftFirewall over the real nft: repairs real damage, not a user rule, and r
   assert.equal(await fw.apply(input, () => undefined), true);
   assert.match(await listTable(), /hook forward priority filter; policy drop;/);
   assert.equal(fw.ownedText(), printTable(table(input)).replace('priority filter;\n', 'priority filter; policy drop;\n'));
+});
+
+test("NftFirewall's first apply over an older berth's table: its retired set goes, after the rule that used it; the user's set stays", async () => {
+  await ok(['flush', 'ruleset']);
+  // What a berthd before hairpin-self left: a set of address . address . proto . port, used in postrouting.
+  const older = printTable(table(TYPICAL))
+    .replace('\tset hairpin-self {\n\t\ttype ipv4_addr . ipv4_addr\n', '\tset published-self {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n')
+    .replace(/(\t\t\t172\.\d+\.0\.\d+ \. 172\.\d+\.0\.\d+),/g, '$1 . tcp . 80,')
+    .replace('ct status dnat ip saddr . ip daddr @hairpin-self masquerade', 'ip saddr . ip daddr . meta l4proto . th dport @published-self masquerade');
+  assert.notEqual(older, printTable(table(TYPICAL)));
+  await ok(['-f', '-'], older);
+  await ok(['add set ip berth my-set { type ipv4_addr; }; add rule ip berth berth-user ip saddr @my-set drop']);
+  const inNs: Exec = (argv, o) => exec(['ip', 'netns', 'exec', ns, ...argv], o);
+  assert.equal(await new NftFirewall(nftBackend(inNs)).apply(TYPICAL, () => undefined), true);
+  const listed = await listTable();
+  assert.doesNotMatch(listed, /published-self/);
+  assert.match(listed, /ct status dnat ip saddr \. ip daddr @hairpin-self masquerade/);
+  assert.match(listed, /\tset my-set \{/);
+  assert.match(listed, /ip saddr @my-set drop/);
 });
 
 test('NftFirewall over a long-lived nft -i: the table nft -f loads, errors naming the input line, a killed nft replaced', async () => {

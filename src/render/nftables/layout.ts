@@ -25,7 +25,7 @@ export function renderNftLayout(input: LayoutInput): NftTable | null {
   return {
     family: FAMILY,
     name: TABLE,
-    sets: [...networkSets(input.networks), ...portSets(input.ports, input.hairpin)],
+    sets: [...networkSets(input.networks), ...portSets(input.ports, input.hairpin, masq)],
     chains: [...baseChains(input.hairpin), ...internal.map(internalChain), ...masq.map(masqChain)],
     userChains: [USER_CHAIN],
   };
@@ -60,11 +60,13 @@ function masqChain(n: LayoutNetwork): NftChain {
   return { name: networkChain('masq', n.bridge), hook: null, rules: [`oifname != ${ifname(n.bridge)} masquerade`] };
 }
 
-function portSets(ports: readonly LayoutPort[], hairpin: boolean): NftSet[] {
+function portSets(ports: readonly LayoutPort[], hairpin: boolean, masq: readonly LayoutNetwork[]): NftSet[] {
   const any = ports.filter((p) => boundAddress(p) === null);
   const bound = ports.filter((p) => boundAddress(p) !== null);
-  // Only the userland proxy mode looks the port's own bridge up (see published()).
-  const own = (list: LayoutPort[]): LayoutPort[] => (hairpin ? [] : list);
+  // Only the userland proxy mode looks the port's own bridge up (see published()), and
+  // only for a bridge without masquerading: traffic from the others has returned already.
+  const skipped = new Set(masq.map((n) => n.bridge));
+  const own = (list: LayoutPort[]): LayoutPort[] => (hairpin ? [] : list.filter((p) => !skipped.has(p.bridge)));
   const hostKey = (p: LayoutPort): string => `${p.proto} . ${p.hostPort}`;
   const boundKey = (p: LayoutPort): string => `${boundAddress(p)} . ${hostKey(p)}`;
   const target = (p: LayoutPort): string => `${p.containerIp} . ${p.containerPort}`;
@@ -75,7 +77,7 @@ function portSets(ports: readonly LayoutPort[], hairpin: boolean): NftSet[] {
     set(SETS.publishedOwnAny, 'ifname . inet_proto . inet_service', own(any).map((p) => `${ifname(p.bridge)} . ${hostKey(p)}`)),
     set(SETS.publishedOwnAddr, 'ifname . ipv4_addr . inet_proto . inet_service', own(bound).map((p) => `${ifname(p.bridge)} . ${boundKey(p)}`)),
     set(SETS.publishedDst, 'ipv4_addr . inet_proto . inet_service . ifname', ports.map((p) => `${p.containerIp} . ${container(p)} . ${ifname(p.bridge)}`)),
-    set(SETS.publishedSelf, 'ipv4_addr . ipv4_addr . inet_proto . inet_service', ports.map((p) => `${p.containerIp} . ${p.containerIp} . ${container(p)}`)),
+    set(SETS.hairpinSelf, 'ipv4_addr . ipv4_addr', ports.map((p) => `${p.containerIp} . ${p.containerIp}`)),
   ];
 }
 
@@ -125,7 +127,9 @@ function published(hairpin: boolean): string[] {
     `dnat ip to meta l4proto . th dport map @${SETS.publishedAny}`,
   ];
   if (hairpin) return dnat;
-  // Without hairpin mode the proxy serves containers reaching published ports (dockerd's `! -i BRIDGE`).
+  // Without hairpin mode the proxy serves containers reaching published ports: dockerd
+  // returns whatever comes from a masquerading bridge (`-i BRIDGE -j RETURN`), and a
+  // port's DNAT skips its own bridge (`! -i BRIDGE`), which matters for the others only.
   return [
     `iifname @${SETS.masqBridges} return`,
     `iifname . ip daddr . meta l4proto . th dport @${SETS.publishedOwnAddr} return`,
@@ -137,7 +141,7 @@ function published(hairpin: boolean): string[] {
 function postrouting(hairpin: boolean): string[] {
   return [
     ...(hairpin ? [`oifname @${SETS.bridges} fib saddr type local masquerade`] : []),
-    `ip saddr . ip daddr . meta l4proto . th dport @${SETS.publishedSelf} masquerade`,
+    `ct status dnat ip saddr . ip daddr @${SETS.hairpinSelf} masquerade`,
     `ip saddr vmap @${SETS.masqNets}`,
   ];
 }

@@ -40,9 +40,17 @@ export const SETS = {
   publishedOwnAddr: 'published-own-addr',
   /** container address . proto . container port . bridge: forwarded in from other interfaces. */
   publishedDst: 'published-dst',
-  /** container address . container address . proto . port: a container reaching itself through its port. */
-  publishedSelf: 'published-self',
+  /**
+   * container address . container address, for each container with published ports:
+   * one reaching itself through one of them (a DNATed connection from and to its own
+   * address) is masqueraded. dockerd has a rule per port; a DNAT to the container can
+   * only come from one of its published ports, so the address pair says as much.
+   */
+  hairpinSelf: 'hairpin-self',
 } as const;
+
+/** Sets of older berth layouts, deleted when found at a berthd's first apply (the user's own sets are left alone). */
+export const RETIRED_SETS: readonly string[] = ['published-self'];
 
 // Per-network chains: nftables cannot compare two values of one packet (its
 // source's subnet with its output bridge), so a verdict map keyed by one of them

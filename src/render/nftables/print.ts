@@ -6,7 +6,8 @@
 //    what exists changes nothing, and a base chain's policy stays as it is unless given),
 //    berth's own sets, maps and chains are flushed, then filled; chains of
 //    networks that are gone are deleted (declared first, so deleting one that
-//    is not there does not fail). The user chains are declared only, so their
+//    is not there does not fail), and so are sets and maps the layout no longer
+//    has (an older berth's). The user chains are declared only, so their
 //    rules survive every apply.
 //  - printChanges: the input for one change on top of the table as last written,
 //    adding and deleting set and map elements and creating chains without
@@ -21,7 +22,7 @@ export function printTable(t: NftTable): string {
   return `table ${t.family} ${t.name} {\n${blocks.join('\n')}}\n`;
 }
 
-export function printTransaction(t: NftTable, staleChains: readonly string[]): string {
+export function printTransaction(t: NftTable, staleChains: readonly string[], staleSets: readonly NftSet[] = []): string {
   const declared: NftTable = {
     ...t,
     sets: t.sets.map((s) => ({ ...s, elements: [] })),
@@ -31,7 +32,18 @@ export function printTransaction(t: NftTable, staleChains: readonly string[]): s
     ...t.sets.map((s) => `flush ${s.data === null ? 'set' : 'map'} ${t.family} ${t.name} ${s.name}\n`),
     ...t.chains.map((c) => `flush chain ${t.family} ${t.name} ${c.name}\n`),
   ];
-  return printTable(declared) + flushes.join('') + printTable(t) + removals(t, staleChains);
+  return printTable(declared) + flushes.join('') + printTable(t) + removals(t, staleChains) + setRemovals(t, staleSets);
+}
+
+/** Sets and maps of another layout: declared as they were found, then deleted, after the chains that used them were rewritten. */
+function setRemovals(t: NftTable, staleSets: readonly NftSet[]): string {
+  return staleSets
+    .map((s) => {
+      const kind = s.data === null ? 'set' : 'map';
+      const type = `type ${s.key}${s.data === null ? '' : ` : ${s.data}`};${s.interval ? ' flags interval;' : ''}`;
+      return `add ${kind} ${t.family} ${t.name} ${s.name} { ${type} }\ndelete ${kind} ${t.family} ${t.name} ${s.name}\n`;
+    })
+    .join('');
 }
 
 /** Chains of networks that are gone: declared first, so deleting one that is not there does not fail. */

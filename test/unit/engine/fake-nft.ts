@@ -2,7 +2,8 @@
 // as blocks (a set, map or chain each, laid out as berth prints them) and runs a
 // script's statements in order as nft does: a table block creates what is missing
 // and adds elements and rules to what exists, `flush` empties, `add element` and
-// `delete element` (by key) change one set, `add rule` appends, `delete chain` drops one. It counts
+// `delete element` (by key) change one set, `add rule` appends, `delete chain` and
+// `delete set` drop one. It counts
 // loads and listings; tests damage `listing` to play a flush or a deletion.
 import type { NftBackend } from '../../../src/engine/nft-firewall.js';
 
@@ -66,6 +67,11 @@ export class FakeNft implements NftBackend {
         b.items.push(m[2] as string);
       } else if ((m = /^delete chain ip berth (\S+)$/.exec(line))) {
         blocks.delete(`chain ${m[1]}`);
+      } else if ((m = /^add (set|map) ip berth (\S+) \{ (.*) \}$/.exec(line))) {
+        const header = (m[3] as string).split(';').map((x) => x.trim()).filter(Boolean);
+        if (!blocks.has(`${m[1]} ${m[2]}`)) blocks.set(`${m[1]} ${m[2]}`, { kind: m[1] as Block['kind'], name: m[2] as string, header, items: [] });
+      } else if ((m = /^delete (set|map) ip berth (\S+)$/.exec(line))) {
+        if (!blocks.delete(`${m[1]} ${m[2]}`)) throw new Error(`Error: No such file or directory: ${line}`);
       } else if ((m = /^add chain ip berth (\S+)$/.exec(line))) {
         if (!blocks.has(`chain ${m[1]}`)) blocks.set(`chain ${m[1]}`, { kind: 'chain', name: m[1] as string, header: [], items: [] });
       }

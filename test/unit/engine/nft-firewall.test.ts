@@ -105,6 +105,21 @@ test('chains of removed networks are deleted: known from the last apply, or foun
   assert.doesNotMatch(last, /my-own/, "a chain of the user's in berth's table is left alone");
 });
 
+test("sets of an older layout are deleted at the first apply of a run, after the rules that used them; the user's sets are left alone", async () => {
+  const nft = new FakeNft();
+  await new NftFirewall(nft).apply(INPUT, none);
+  const old = '\tset published-self {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n\t\telements = {\n\t\t\t172.17.0.2 . 172.17.0.2 . tcp . 80,\n\t\t}\n\t}\n';
+  const mine = '\tset my-set {\n\t\ttype ipv4_addr\n\t}\n';
+  nft.listing = (nft.listing ?? '').replace(/\n}\n$/, `\n${old}\n${mine}}\n`);
+  await new NftFirewall(nft).apply(INPUT, none);
+  const last = nft.loads.at(-1) ?? '';
+  assert.match(last, /\nadd set ip berth published-self \{ type ipv4_addr \. ipv4_addr \. inet_proto \. inet_service; \}\ndelete set ip berth published-self\n$/);
+  assert.ok(last.indexOf('flush chain ip berth postrouting') < last.indexOf('delete set'), 'the rule that used it is gone first');
+  assert.doesNotMatch(last, /my-set/);
+  assert.doesNotMatch(nft.listing ?? '', /published-self/);
+  assert.match(nft.listing ?? '', /set my-set/);
+});
+
 test('--iptables=false reads and writes nothing', async () => {
   const nft = new FakeNft();
   assert.equal(await new NftFirewall(nft).apply({ ...INPUT, iptables: false }, none), false);
@@ -141,7 +156,7 @@ test('publishing a port adds its elements only; a new network adds elements and 
   await fw.apply(INPUT, none);
   const published = nft.loads.at(-1) ?? '';
   assert.doesNotMatch(published, /chain|flush|delete/, 'elements added, nothing emptied');
-  assert.deepEqual([...published.matchAll(/^add element ip berth (\S+) /gm)].map((m) => m[1]), ['published-any', 'published-own-any', 'published-dst', 'published-self']);
+  assert.deepEqual([...published.matchAll(/^add element ip berth (\S+) /gm)].map((m) => m[1]), ['published-any', 'published-dst', 'hairpin-self']);
   await fw.apply({ ...INPUT, networks: [docker0, app] }, none);
   const network = nft.loads.at(-1) ?? '';
   assert.doesNotMatch(network, /^(flush|delete) /m);

@@ -965,9 +965,9 @@ export class BerthEngine implements Engine {
   private async syncRules(): Promise<boolean> {
     const { firewall } = this.deps;
     const input = layoutInput(this.state, this.deps.config);
-    const changed = await firewall.apply(input, () => {
+    const changed = await firewall.apply(input, (desired) => {
       // Written ahead: a crash during the restore must not leave rules berth forgets are its own.
-      this.state = { ...this.state, pendingRules: firewall.desired(input) };
+      this.state = { ...this.state, pendingRules: desired };
       this.persist();
     });
     this.state = { ...this.state, appliedRules: firewall.applied(), pendingRules: null };

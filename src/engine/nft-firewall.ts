@@ -122,7 +122,7 @@ export class NftFirewall implements RuleProgrammer {
     return hasForwardDrop(text);
   }
 
-  async apply(input: LayoutInput, beforeChange: () => void): Promise<boolean> {
+  async apply(input: LayoutInput, beforeChange: (desired: DesiredRules) => void): Promise<boolean> {
     const rendered = renderNftLayout(input);
     if (rendered === null) return false; // --iptables=false: touch nothing
     if (this.leftovers === null) {
@@ -136,7 +136,7 @@ export class NftFirewall implements RuleProgrammer {
     // Nothing to change: write (all of it) only if the kernel lost some of it.
     const unchanged = last !== null && text === last.text;
     if (unchanged && (await this.intact(table))) return false;
-    beforeChange();
+    beforeChange(OWN_NO_IPTABLES);
     const part = last !== null && !unchanged ? changedPart(last.table, table) : table;
     const whole = await this.write(part, table);
     this.last = { table, text };

@@ -13,9 +13,10 @@ export interface RuleProgrammer {
   desired(input: LayoutInput): DesiredRules;
   /**
    * Brings the kernel to `input`; true when something had to change. `beforeChange`
-   * runs once the change is known, before the kernel is touched (to write it ahead).
+   * runs once the change is known, before the kernel is touched (to write it ahead),
+   * with the iptables rules being applied (what desired(input) gives).
    */
-  apply(input: LayoutInput, beforeChange: () => void): Promise<boolean>;
+  apply(input: LayoutInput, beforeChange: (desired: DesiredRules) => void): Promise<boolean>;
   /** Whether an apply of `input` would change the kernel, e.g. because something removed berth's rules; reads only. */
   drifted(input: LayoutInput): Promise<boolean>;
   /** Drops forwarded traffic berth does not accept (as dockerd does when it turns ip_forward on). */
@@ -39,7 +40,10 @@ export interface RuleProgrammer {
 export function iptablesProgrammer(firewall: Firewall): RuleProgrammer {
   return {
     desired: renderDockerLayout,
-    apply: (input, beforeChange) => firewall.apply(renderDockerLayout(input), beforeChange),
+    apply: (input, beforeChange) => {
+      const desired = renderDockerLayout(input);
+      return firewall.apply(desired, () => beforeChange(desired));
+    },
     drifted: (input) => firewall.differs(renderDockerLayout(input)),
     setForwardPolicyDrop: () => firewall.setPolicy('filter', 'FORWARD', 'DROP'),
     clearForwardPolicyDrop: () => firewall.setPolicy('filter', 'FORWARD', 'ACCEPT'),

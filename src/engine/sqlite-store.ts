@@ -4,7 +4,8 @@
 // last applied. A container's record is kept in three parts, because its size
 // is in its ports and they rarely change: the record's small changing part; its
 // spec (the ports asked for and exposed, fixed at create); one row per host
-// port held. Every save is one transaction writing only the rows that changed,
+// port held. The iptables rules berth may own are rows too (../render/owned-rows.ts).
+// Every save is one transaction writing only the rows that changed,
 // so a kill at any moment leaves the previous or the next state. The indexes make a double lease an error at commit:
 // no name twice, no address twice on a network, no host port twice.
 import Database from 'better-sqlite3';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { systemError } from '../model/errors.js';
 import { EMPTY_STATE, type State, type Store } from './store.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord, PortMapping } from './types.js';
+import type { TableName } from '../render/ir.js';
+import { fromOwnedRows, ownedRows, type OwnedRow } from '../render/owned-rows.js';
 
 /** Each entry moves the schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -36,10 +39,28 @@ const MIGRATIONS: readonly string[] = [
             p.value ->> 'containerPort', p.value ->> 'hostIp'
      FROM containers c, json_each(c.doc, '$.ports') p ORDER BY c.rowid, p.key;
    UPDATE containers SET doc = json_remove(doc, '$.portRequests', '$.exposedPorts', '$.ports');`,
+  // The rules applied and written ahead, one JSON document each, become the rows of what berth owns.
+  `CREATE TABLE owned_rules (tbl TEXT NOT NULL, chain TEXT NOT NULL, rule TEXT NOT NULL, UNIQUE (tbl, chain, rule));
+   INSERT OR IGNORE INTO owned_rules (tbl, chain, rule)
+     SELECT t.value ->> 'name', c.value ->> 'name', ''
+     FROM meta m, json_each(m.value, '$.tables') t, json_each(t.value, '$.chains') c
+     WHERE m.key IN ('appliedRules', 'pendingRules') AND json_type(m.value) = 'object' ORDER BY m.key, t.key, c.key;
+   INSERT OR IGNORE INTO owned_rules (tbl, chain, rule)
+     SELECT t.value ->> 'name', b.value ->> 'chain', r.value
+     FROM meta m, json_each(m.value, '$.tables') t, json_each(t.value, '$.builtinRules') b, json_each(b.value, '$.rules') r
+     WHERE m.key IN ('appliedRules', 'pendingRules') AND json_type(m.value) = 'object' ORDER BY m.key, t.key, b.key, r.key;
+   DELETE FROM meta WHERE key IN ('appliedRules', 'pendingRules');`,
 ];
 
-type Meta = Pick<State, 'seq' | 'portCursors' | 'poolCursor' | 'appliedRules' | 'pendingRules' | 'restoring'>;
-const META_KEYS: readonly (keyof Meta)[] = ['seq', 'portCursors', 'poolCursor', 'appliedRules', 'pendingRules', 'restoring'];
+type Meta = Pick<State, 'seq' | 'portCursors' | 'poolCursor' | 'restoring'>;
+const META_KEYS: readonly (keyof Meta)[] = ['seq', 'portCursors', 'poolCursor', 'restoring'];
+
+/** The owned rules as written: the rule sets they came from (unchanged objects are not looked at again) and their rows. */
+interface WrittenOwned {
+  readonly applied: State['appliedRules'];
+  readonly pending: State['pendingRules'];
+  readonly rows: ReadonlyMap<string, OwnedRow>;
+}
 
 /** A container record's parts as stored: each is rewritten only when it changed. */
 interface ContainerParts {
@@ -50,7 +71,22 @@ interface ContainerParts {
 
 function containerParts(c: ContainerRecord): ContainerParts {
   const { portRequests, exposedPorts, ports, ...rest } = c;
-  return { doc: JSON.stringify(rest), spec: JSON.stringify({ portRequests, exposedPorts }), ports: JSON.stringify(ports) };
+  return { doc: JSON.stringify(rest), spec: `{"portRequests":${jsonOf(portRequests)},"exposedPorts":${jsonOf(exposedPorts)}}`, ports: jsonOf(ports) };
+}
+
+/**
+ * JSON of a record's list, remembered by identity: a container's ports and spec are
+ * the same arrays from one version of its record to the next, and with a thousand
+ * ports each takes a while to write out.
+ */
+const listJson = new WeakMap<readonly unknown[], string>();
+function jsonOf(list: readonly unknown[]): string {
+  let json = listJson.get(list);
+  if (json === undefined) {
+    json = JSON.stringify(list);
+    listJson.set(list, json);
+  }
+  return json;
 }
 
 interface Diff<R extends { readonly id: string }, D> {
@@ -117,6 +153,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
                               value ->> 'containerPort', value ->> 'hostIp'
                        FROM json_each(?) ORDER BY key`),
     meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    owned: db.prepare('INSERT INTO owned_rules (tbl, chain, rule) VALUES (?, ?, ?)'),
   };
   // An update keeps the row where it is: records load in the order they were first saved.
   const update = {
@@ -131,6 +168,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     specs: db.prepare('DELETE FROM container_specs WHERE container_id = ?'),
     endpoints: db.prepare('DELETE FROM endpoints WHERE id = ?'),
     ports: db.prepare('DELETE FROM ports WHERE container_id = ?'),
+    owned: db.prepare('DELETE FROM owned_rules WHERE tbl = ? AND chain = ? AND rule = ?'),
   };
 
   let written = {
@@ -138,6 +176,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     endpoints: new Written<EndpointRecord, string>(JSON.stringify, sameText),
     containers: new Written<ContainerRecord, ContainerParts>(containerParts, sameParts),
     meta: new Map<string, { readonly value: unknown; readonly json: string }>(),
+    owned: { applied: null, pending: null, rows: new Map() } as WrittenOwned,
   };
 
   // Rows that go are deleted before any is written, and rows are never
@@ -173,7 +212,13 @@ export function sqliteStore(dataRoot: string): SqliteStore {
       }),
     );
     for (const [k, v] of meta) if (written.meta.get(k)?.json !== v.json) put.meta.run(k, v.json);
-    return { networks: n.next, endpoints: e.next, containers: c.next, meta };
+    const was = written.owned;
+    const owned = s.appliedRules === was.applied && s.pendingRules === was.pending ? was : { applied: s.appliedRules, pending: s.pendingRules, rows: ownedRows(s.appliedRules, s.pendingRules) };
+    if (owned !== was) {
+      for (const [k, r] of was.rows) if (!owned.rows.has(k)) drop.owned.run(r.table, r.chain, r.rule);
+      for (const [k, r] of owned.rows) if (!was.rows.has(k)) put.owned.run(r.table, r.chain, r.rule);
+    }
+    return { networks: n.next, endpoints: e.next, containers: c.next, meta, owned };
   });
 
   const docs = <T>(table: 'networks' | 'endpoints'): T[] =>
@@ -205,9 +250,16 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     load() {
       const metaRows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
       const meta = new Map(metaRows.map((r) => [r.key, { value: JSON.parse(r.value) as unknown, json: r.value }]));
+      const ownedRowList = (db.prepare('SELECT tbl, chain, rule FROM owned_rules ORDER BY rowid').all() as { tbl: TableName; chain: string; rule: string }[]).map(
+        (r): OwnedRow => ({ table: r.tbl, chain: r.chain, rule: r.rule }),
+      );
+      // Applied and written ahead load as one: either may be in the kernel.
+      const appliedRules = fromOwnedRows(ownedRowList);
       const state: State = {
         ...EMPTY_STATE,
         ...(Object.fromEntries(META_KEYS.filter((k) => meta.has(k)).map((k) => [k, meta.get(k)!.value])) as Partial<Meta>),
+        appliedRules,
+        pendingRules: null,
         networks: docs<NetworkRecord>('networks'),
         containers: loadContainers(),
         endpoints: docs<EndpointRecord>('endpoints'),
@@ -217,6 +269,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
         endpoints: new Written(JSON.stringify, sameText, state.endpoints),
         containers: new Written(containerParts, sameParts, state.containers),
         meta,
+        owned: { applied: appliedRules, pending: null, rows: ownedRows(appliedRules) },
       };
       return state;
     },

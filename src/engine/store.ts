@@ -16,11 +16,15 @@ export interface State {
   readonly portCursors: Readonly<Record<string, number>>;
   /** Where the next default-pool subnet search starts. */
   readonly poolCursor: number;
-  /** The rules berth last applied, so it knows which rules in shared chains are its own. */
+  /**
+   * The rules berth last applied, so it knows which rules in shared chains are its own.
+   * A store may keep only what that takes (see ownership in ../render/union.ts).
+   */
   readonly appliedRules: DesiredRules | null;
   /**
    * Written ahead of each change to the kernel's rules and cleared once it is done:
-   * after a crash in between, rules of either set found in the kernel are berth's.
+   * after a crash in between, rules of either set found in the kernel are berth's
+   * (a store may load the two as one appliedRules).
    */
   readonly pendingRules?: DesiredRules | null;
   /**

@@ -8,7 +8,8 @@
 // Names: `net.ipv4.ip_forward`, or components for names whose parts contain
 // dots (`['net', 'ipv4', 'conf', 'br.10', 'route_localnet']`). No component may
 // be empty, `.`, `..`, or contain `/`.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { run, ExecError, type Exec } from './exec.js';
 import { BerthError, forbidden, invalid, notFound } from '../model/errors.js';
 import { netnsPath } from './netns.js';
@@ -73,10 +74,14 @@ function fsError(e: unknown, key: string, value?: string): BerthError {
   return new BerthError('system', `sysctl ${key}: ${(e as Error).message}`, { cause: e });
 }
 
-/** Reads a sysctl of the current namespace; null if it does not exist (e.g. net.bridge.* without br_netfilter). */
+/**
+ * Reads a sysctl of the current namespace; null if it does not exist (e.g. net.bridge.*
+ * without br_netfilter). Read at once: procfs answers from memory, and a read through
+ * the thread pool would wait for berthd's thread to come back for it.
+ */
 export async function readSysctl(name: SysctlName): Promise<string | null> {
   try {
-    return (await readFile(sysctlPath(name), 'utf8')).replace(/\n$/, '');
+    return readFileSync(sysctlPath(name), 'utf8').replace(/\n$/, '');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fsError(e, sysctlKey(name));

@@ -37,21 +37,30 @@ export function planSharedChain(
   const candidates = kernel.flatMap((rule, i) => (order.has(rule) && lastCopy.get(rule) === i ? [rule] : []));
   const kept = new Set(longestInOrder(candidates.map((rule) => order.get(rule) as number)).map((k) => candidates[k] as string));
 
-  const result = [...kernel];
+  // Deleting in kernel order: each -D takes the first copy left, the one meant.
   const deletes: string[] = [];
-  kernel.forEach((rule, i) => {
-    if (!owned.has(rule) || (kept.has(rule) && lastCopy.get(rule) === i)) return;
-    deletes.push(rule);
-    result.splice(result.indexOf(rule), 1);
+  const left = kernel.filter((rule, i) => {
+    const stays = !owned.has(rule) || (kept.has(rule) && lastCopy.get(rule) === i);
+    if (!stays) deletes.push(rule);
+    return stays;
   });
 
+  // Each missing rule goes right after its predecessor in `desired`, so the ones
+  // missing before the first kept rule start the chain, and those after a kept rule
+  // follow it; inserted in desired order, each one's position is its final one.
+  const result: string[] = [];
   const inserts: { position: number; rule: string }[] = [];
-  desired.forEach((rule, i) => {
-    if (kept.has(rule)) return;
-    const at = i === 0 ? 0 : result.indexOf(desired[i - 1] as string) + 1;
-    result.splice(at, 0, rule);
-    inserts.push({ position: at + 1, rule });
-  });
+  const insertFrom = (from: number): void => {
+    for (let i = from; i < desired.length && !kept.has(desired[i] as string); i++) {
+      result.push(desired[i] as string);
+      inserts.push({ position: result.length, rule: desired[i] as string });
+    }
+  };
+  insertFrom(0);
+  for (const rule of left) {
+    result.push(rule);
+    if (kept.has(rule)) insertFrom((order.get(rule) as number) + 1);
+  }
   return { deletes, inserts, result };
 }
 

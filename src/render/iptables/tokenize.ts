@@ -64,5 +64,9 @@ export function joinTokens(tokens: readonly string[]): string {
  * that iptables-restore reads as the same argv have the same canonical text.
  */
 export function canonicalRule(spec: string): string {
-  return joinTokens(tokenize(spec));
+  // Most rules are canonical already; plans canonicalize thousands of them per change.
+  return PLAIN_RULE.test(spec) ? spec : joinTokens(tokenize(spec));
 }
+
+/** Tokens that need no quoting, one space between them: canonical as it is. */
+const PLAIN_RULE = /^[^\s"'\\]+(?: [^\s"'\\]+)*$/;

@@ -1,6 +1,7 @@
 // berth's SQLite store: a save writes only the rows that changed, yet the state
 // loads back exactly (records in their order), and the unique indexes refuse a
-// state that leases something twice without spoiling the next save.
+// state that leases something twice without spoiling the next save; the iptables
+// rules berth owns are rows too, migrated from the JSON of the second schema.
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { describe, it } from 'node:test';
 import { sqliteStore } from '../../../src/engine/sqlite-store.js';
 import { EMPTY_STATE, type State } from '../../../src/engine/store.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../../src/engine/types.js';
+import type { DesiredRules } from '../../../src/render/ir.js';
 
 const network = (id: string, name: string): NetworkRecord =>
   ({ id, name, driver: 'bridge', created: '', seq: 1, internal: false, attachable: false, labels: {}, options: {}, ipam: [], ipamUserSpecified: false, bridge: null }) as NetworkRecord;
@@ -42,7 +44,7 @@ const endpoint = (id: string, networkId: string, containerId: string, ipv4: stri
   seq: 1,
 });
 
-function withStore(f: (open: () => ReturnType<typeof sqliteStore>) => void): void {
+function withStore(f: (open: () => ReturnType<typeof sqliteStore>, dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'berth-store-'));
   const opened: ReturnType<typeof sqliteStore>[] = [];
   try {
@@ -50,7 +52,7 @@ function withStore(f: (open: () => ReturnType<typeof sqliteStore>) => void): voi
       const s = sqliteStore(dir);
       opened.push(s);
       return s;
-    });
+    }, dir);
   } finally {
     for (const s of opened) s.close();
     rmSync(dir, { recursive: true, force: true });
@@ -174,6 +176,62 @@ describe('sqliteStore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps the iptables rules berth owns as rows: applied and written ahead load as one; a change writes only the rows that changed', () => {
+    withStore((open, dir) => {
+      const a = open();
+      const masq = (subnet: string, bridge: string): string => `-s ${subnet} ! -o ${bridge} -j MASQUERADE`;
+      const rules = (...masqs: string[]): DesiredRules => ({
+        tables: [{ name: 'nat', chains: [{ name: 'DOCKER', rules: ['-i docker0 -j RETURN'] }], builtinRules: [{ chain: 'POSTROUTING', rules: masqs }], seedChains: [] }],
+      });
+      const applied = rules(masq('172.17.0.0/16', 'docker0'));
+      a.save({ ...base, appliedRules: applied });
+      const pending = rules(masq('172.17.0.0/16', 'docker0'), masq('172.18.0.0/16', 'br-app'));
+      a.save({ ...base, appliedRules: applied, pendingRules: pending });
+      const loaded = open().load();
+      assert.deepEqual(loaded.appliedRules, { ...pending, tables: pending.tables.map((t) => ({ ...t, chains: [{ name: 'DOCKER', rules: [] }] })) }, 'the union, chains without their rules');
+      assert.equal(loaded.pendingRules, null);
+      assert.deepEqual({ ...loaded, appliedRules: null }, base);
+
+      const db = new Database(join(dir, 'berth.db'), { readonly: true });
+      try {
+        const rowids = (): number[] => (db.prepare('SELECT rowid FROM owned_rules ORDER BY rowid').all() as { rowid: number }[]).map((r) => r.rowid);
+        const kept = rowids();
+        a.save({ ...base, appliedRules: rules(masq('172.18.0.0/16', 'br-app')), pendingRules: null });
+        assert.deepEqual(rowids(), [kept[0], kept[2]], 'the rows that stay are not written again');
+      } finally {
+        db.close();
+      }
+      assert.deepEqual(open().load().appliedRules?.tables[0]?.builtinRules, [{ chain: 'POSTROUTING', rules: [masq('172.18.0.0/16', 'br-app')] }]);
+    });
+  });
+
+  it('reads the rules of the second schema (applied and written ahead as JSON) as owned rows', () => {
+    withStore((open, dir) => {
+      const a = open();
+      a.save(base);
+      a.close();
+      const v2 = new Database(join(dir, 'berth.db'));
+      const applied: DesiredRules = { tables: [{ name: 'filter', chains: [{ name: 'DOCKER', rules: ['-j ACCEPT'] }], builtinRules: [{ chain: 'FORWARD', rules: ['-j DOCKER-USER', '-o docker0 -j DOCKER'] }], seedChains: [{ name: 'DOCKER-USER', rules: ['-j RETURN'] }] }] };
+      const pending: DesiredRules = { tables: [{ name: 'filter', chains: [{ name: 'DOCKER', rules: [] }, { name: 'DOCKER-ISOLATION-STAGE-1', rules: [] }], builtinRules: [{ chain: 'FORWARD', rules: ['-j DOCKER-USER', '-o br-x -j DOCKER'] }], seedChains: [] }] };
+      v2.exec(`DROP TABLE owned_rules; PRAGMA user_version = 2;`);
+      v2.prepare('INSERT INTO meta VALUES (?, ?)').run('appliedRules', JSON.stringify(applied));
+      v2.prepare('INSERT INTO meta VALUES (?, ?)').run('pendingRules', JSON.stringify(pending));
+      v2.close();
+      const loaded = open().load();
+      assert.deepEqual(loaded.appliedRules, {
+        tables: [
+          {
+            name: 'filter',
+            chains: [{ name: 'DOCKER', rules: [] }, { name: 'DOCKER-ISOLATION-STAGE-1', rules: [] }],
+            builtinRules: [{ chain: 'FORWARD', rules: ['-j DOCKER-USER', '-o docker0 -j DOCKER', '-o br-x -j DOCKER'] }],
+            seedChains: [],
+          },
+        ],
+      });
+      assert.deepEqual({ ...loaded, appliedRules: null }, base);
+    });
   });
 
   it('keeps a container\'s spec and ports when only its state changes, and loads them back with it', () => {

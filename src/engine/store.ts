@@ -18,7 +18,7 @@ export interface State {
   readonly poolCursor: number;
   /**
    * The rules berth last applied, so it knows which rules in shared chains are its own.
-   * A store may keep only what that takes (see ownership in ../render/union.ts).
+   * A store may keep only what that takes (../render/owned-rows.ts).
    */
   readonly appliedRules: DesiredRules | null;
   /**

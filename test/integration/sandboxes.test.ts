@@ -81,6 +81,23 @@ test('the host reaches a published port over loopback through berthd itself (use
   assert.equal(cmdlines.filter((c) => /proxy/.test(c)).length, 0, 'no proxy process per port');
 });
 
+test('a host port taken by another program fails the start with dockerd\'s error, and the proxies already listening go', async () => {
+  const squatter = await h.nets.listen(h.host, 'tcp', 8092, { tag: 'squatter' });
+  try {
+    const r = await h.berth(['run', '-d', '--name', 'crowded', '-p', '8091:80', '-p', '8092:81', '-p', '8093:82', '--', 'sleep', '600']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /driver failed programming external connectivity on endpoint crowded .*Error starting userland proxy: listen tcp4 0\.0\.0\.0:8092: bind: address already in use/);
+  } finally {
+    await squatter.kill();
+  }
+  // Nothing of the failed start holds a port: the host can listen on all three.
+  for (const port of [8091, 8092, 8093]) {
+    const l = await h.nets.listen(h.host, 'tcp', port, { tag: `free${port}` });
+    await l.kill();
+  }
+  await h.ok(['rm', '-f', 'crowded']);
+});
+
 test('live-restore: a sandbox keeps running and serving while berthd is killed and restarted', async () => {
   await h.ok(['run', '-d', '--name', 'survivor', '-p', '8087:80', '--', process.execPath, '-e', LISTENER, 'tcp', '0.0.0.0', '80', 'survivor']);
   await pollUntil(async () => (await h.nets.probe(h.ext, 'tcp', HOST_IP, 8087, 500)).ok, { timeoutMs: 10000, what: 'survivor published' });

@@ -169,7 +169,9 @@ test('traffic: ping and TCP between the two sandboxes across the bridge', async 
   assert.ok(await ping(C1, '172.30.0.3'), 'C1 pings C2');
   assert.ok(await ping(C2, '172.30.0.2'), 'C2 pings C1');
 
-  const listener = spawn('nsenter', [`--net=${netnsPath(C2)}`, 'busybox', 'nc', '-l', '-p', '8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its stdin stays open: busybox nc ends the connection when its stdin ends, which
+  // with /dev/null could come before the client's message is read.
+  const listener = spawn('nsenter', [`--net=${netnsPath(C2)}`, 'busybox', 'nc', '-l', '-p', '8080'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let received = '';
   listener.stdout.on('data', (b: Buffer) => (received += b.toString()));
   try {

@@ -38,7 +38,8 @@ export function fromOwnedRows(rows: Iterable<OwnedRow>): DesiredRules | null {
     const t = tables.get(r.table) ?? { chains: [], builtin: new Map<string, string[]>() };
     tables.set(r.table, t);
     if (r.rule === '') t.chains.push(r.chain);
-    else t.builtin.set(r.chain, [...(t.builtin.get(r.chain) ?? []), r.rule]);
+    else if (t.builtin.has(r.chain)) t.builtin.get(r.chain)?.push(r.rule);
+    else t.builtin.set(r.chain, [r.rule]);
   }
   if (tables.size === 0) return null;
   return {

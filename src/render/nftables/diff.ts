@@ -1,8 +1,8 @@
 // Which of berth's objects an apply has to write. Pure. An object is named as
 // `nft list` names its block ("set bridges", "map published-any", "chain forward").
-import type { NftChain, NftSet, NftTable } from './ir.js';
+import { setKind, type NftChain, type NftSet, type NftTable } from './ir.js';
 
-const setKey = (s: NftSet): string => `${s.data === null ? 'set' : 'map'} ${s.name}`;
+const setKey = (s: NftSet): string => `${setKind(s)} ${s.name}`;
 const chainKey = (c: NftChain): string => `chain ${c.name}`;
 
 /** The names of the sets, maps and chains berth owns in `t` (not the user chains). */

@@ -13,6 +13,11 @@ export interface NftSet {
   readonly elements: readonly string[];
 }
 
+/** The keyword nft names the object by: `set`, or `map` for one with values. */
+export function setKind(s: NftSet): 'set' | 'map' {
+  return s.data === null ? 'set' : 'map';
+}
+
 /** Where a base chain hangs in the packet path. */
 export interface NftHook {
   readonly type: 'filter' | 'nat';

@@ -14,7 +14,7 @@
 //    emptying anything that stays: on nf_tables a transaction that removes
 //    something, or declares an existing chain, waits for an RCU grace period
 //    (about 16 ms here), while adding does not.
-import type { NftChain, NftSet, NftTable } from './ir.js';
+import { setKind, type NftChain, type NftSet, type NftTable } from './ir.js';
 
 export function printTable(t: NftTable): string {
   const chains = [...t.userChains.map((name): NftChain => ({ name, hook: null, rules: [] })), ...t.chains];
@@ -29,7 +29,7 @@ export function printTransaction(t: NftTable, staleChains: readonly string[], st
     chains: t.chains.map((c) => ({ ...c, rules: [] })),
   };
   const flushes = [
-    ...t.sets.map((s) => `flush ${s.data === null ? 'set' : 'map'} ${t.family} ${t.name} ${s.name}\n`),
+    ...t.sets.map((s) => `flush ${setKind(s)} ${t.family} ${t.name} ${s.name}\n`),
     ...t.chains.map((c) => `flush chain ${t.family} ${t.name} ${c.name}\n`),
   ];
   return printTable(declared) + flushes.join('') + printTable(t) + removals(t, staleChains) + setRemovals(t, staleSets);
@@ -37,13 +37,9 @@ export function printTransaction(t: NftTable, staleChains: readonly string[], st
 
 /** Sets and maps of another layout: declared as they were found, then deleted, after the chains that used them were rewritten. */
 function setRemovals(t: NftTable, staleSets: readonly NftSet[]): string {
-  return staleSets
-    .map((s) => {
-      const kind = s.data === null ? 'set' : 'map';
-      const type = `type ${s.key}${s.data === null ? '' : ` : ${s.data}`};${s.interval ? ' flags interval;' : ''}`;
-      return `add ${kind} ${t.family} ${t.name} ${s.name} { ${type} }\ndelete ${kind} ${t.family} ${t.name} ${s.name}\n`;
-    })
-    .join('');
+  if (staleSets.length === 0) return '';
+  const declared = printTable({ ...t, sets: staleSets.map((s) => ({ ...s, elements: [] })), chains: [], userChains: [] });
+  return declared + staleSets.map((s) => `delete ${setKind(s)} ${t.family} ${t.name} ${s.name}\n`).join('');
 }
 
 /** Chains of networks that are gone: declared first, so deleting one that is not there does not fail. */
@@ -97,7 +93,7 @@ function sameType(a: NftSet | undefined, b: NftSet): boolean {
 
 function printSet(s: NftSet): string {
   const lines = [
-    `\t${s.data === null ? 'set' : 'map'} ${s.name} {`,
+    `\t${setKind(s)} ${s.name} {`,
     `\t\ttype ${s.key}${s.data === null ? '' : ` : ${s.data}`}`,
     ...(s.interval ? ['\t\tflags interval'] : []),
     ...(s.elements.length > 0 ? ['\t\telements = {', ...s.elements.map((e) => `\t\t\t${e},`), '\t\t}'] : []),

@@ -67,9 +67,6 @@ export class FakeNft implements NftBackend {
         b.items.push(m[2] as string);
       } else if ((m = /^delete chain ip berth (\S+)$/.exec(line))) {
         blocks.delete(`chain ${m[1]}`);
-      } else if ((m = /^add (set|map) ip berth (\S+) \{ (.*) \}$/.exec(line))) {
-        const header = (m[3] as string).split(';').map((x) => x.trim()).filter(Boolean);
-        if (!blocks.has(`${m[1]} ${m[2]}`)) blocks.set(`${m[1]} ${m[2]}`, { kind: m[1] as Block['kind'], name: m[2] as string, header, items: [] });
       } else if ((m = /^delete (set|map) ip berth (\S+)$/.exec(line))) {
         if (!blocks.delete(`${m[1]} ${m[2]}`)) throw new Error(`Error: No such file or directory: ${line}`);
       } else if ((m = /^add chain ip berth (\S+)$/.exec(line))) {

@@ -113,7 +113,7 @@ test("sets of an older layout are deleted at the first apply of a run, after the
   nft.listing = (nft.listing ?? '').replace(/\n}\n$/, `\n${old}\n${mine}}\n`);
   await new NftFirewall(nft).apply(INPUT, none);
   const last = nft.loads.at(-1) ?? '';
-  assert.match(last, /\nadd set ip berth published-self \{ type ipv4_addr \. ipv4_addr \. inet_proto \. inet_service; \}\ndelete set ip berth published-self\n$/);
+  assert.match(last, /\n\tset published-self \{\n\t\ttype ipv4_addr \. ipv4_addr \. inet_proto \. inet_service\n\t\}\n\}\ndelete set ip berth published-self\n$/);
   assert.ok(last.indexOf('flush chain ip berth postrouting') < last.indexOf('delete set'), 'the rule that used it is gone first');
   assert.doesNotMatch(last, /my-set/);
   assert.doesNotMatch(nft.listing ?? '', /published-self/);

@@ -49,6 +49,7 @@ class Started {
   private readonly out: Buffer[] = [];
   private readonly err: Buffer[] = [];
   private ended: ExecResult | Error | null = null;
+  private exited = false;
   private waiter: { readonly options: ExecOptions; settle(r: ExecResult | Error): void } | null = null;
 
   constructor(argv: readonly string[], env: NodeJS.ProcessEnv | undefined) {
@@ -62,13 +63,15 @@ class Started {
       if (answeredBy?.(this.text(this.err))) this.waiter?.settle({ code: ANSWERED, stdout: this.text(this.out), stderr: this.text(this.err) });
     });
     this.child.on('error', (e) => this.end(new BerthError('system', `${file}: ${e.message}`, { cause: e })));
+    // 'exit' comes as soon as the process is reaped; 'close' only once its pipes drain.
+    this.child.on('exit', () => (this.exited = true));
     this.child.on('close', (code, signal) => this.end({ code: code ?? (signal ? 128 : 1), stdout: this.text(this.out), stderr: this.text(this.err) }));
     this.child.stdin?.on('error', () => undefined); // a program that exits without reading its input
   }
 
   /** Whether the program still runs. */
   get running(): boolean {
-    return this.ended === null;
+    return !this.exited && this.ended === null;
   }
 
   /** Writes the input and closes it; resolves like `exec`. The timeout counts from here. */

@@ -8,7 +8,8 @@ import { asBerthError, invalid } from '../model/errors.js';
 import { exec, prestarting, type Exec } from '../host/exec.js';
 import { IP_BATCH_ARGV } from '../host/ip-batch.js';
 import { kernelHostNet } from '../host/host-net.js';
-import { Firewall, RESTORE_ARGV, iptablesBackend } from '../engine/firewall.js';
+import { Firewall, iptablesBackend } from '../engine/firewall.js';
+import { IptablesSession } from '../host/iptables-session.js';
 import { NftFirewall, nftBackend } from '../engine/nft-firewall.js';
 import { NftSession, includeLine } from '../host/nft-session.js';
 import { iptablesProgrammer, type RuleProgrammer } from '../engine/rule-programmer.js';
@@ -21,7 +22,7 @@ import { startProcess, signalProcess, isAlive, startTimeOf, watchProcess, record
 import { createApiServer } from '../api/server.js';
 import { watchRules } from '../engine/rule-watch.js';
 import { OwnCommits } from '../engine/own-commits.js';
-import { iptablesVariant } from '../host/iptables-variant.js';
+import { iptablesVariant, type IptablesVariant } from '../host/iptables-variant.js';
 import { startAccessFirewall } from '../firewall/daemon.js';
 import { accessFirewallOf } from '../firewall/registry.js';
 import { registerSaveRestore } from '../save/registry.js';
@@ -74,6 +75,7 @@ function ruleProgrammer(
   previouslyApplied: DesiredRules | null,
   own: OwnCommits,
   run: Exec,
+  variant: IptablesVariant | null,
 ): { programmer: RuleProgrammer; tracker: KernelTracker; close: () => Promise<void> } {
   if (config.firewallBackend === 'nftables') {
     // nft includes the transaction file by a quoted path: an exec root no quoted string holds runs `nft -f` instead.
@@ -81,8 +83,10 @@ function ruleProgrammer(
     const nft = new NftFirewall(nftBackend(run, { onSpawn: own.note, ...(session ? { session } : {}) }));
     return { programmer: nft, tracker: nft, close: async () => session?.close() };
   }
-  const firewall = new Firewall(iptablesBackend(run, own.note), previouslyApplied);
-  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => undefined };
+  // iptables-nft commits through one long-lived iptables-restore; iptables-legacy's would hold the xtables lock.
+  const session = variant === 'nft' ? new IptablesSession({ onStart: own.keep, onEnd: own.release }) : undefined;
+  const firewall = new Firewall(iptablesBackend(run, { onSpawn: own.note, ...(session ? { session } : {}) }), previouslyApplied);
+  return { programmer: iptablesProgrammer(firewall), tracker: firewall, close: async () => session?.close() };
 }
 
 /** A backend that keeps a view of the kernel while the rule watch reports every other process's commit. */
@@ -109,10 +113,9 @@ async function main(): Promise<number> {
   }
   const own = new OwnCommits();
   const variant = config.iptables && config.firewallBackend === 'iptables' ? await iptablesVariant(exec) : null;
-  // The programs berthd runs for most changes start ahead and wait for their input; iptables-legacy's
-  // restore is not among them, since it takes the xtables lock as it starts.
-  const ahead = prestarting(exec, [IP_BATCH_ARGV, ...(variant === 'nft' ? [RESTORE_ARGV] : [])]);
-  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, ahead.exec);
+  // The ip batches berthd runs for most changes start ahead and wait for their input.
+  const ahead = prestarting(exec, [IP_BATCH_ARGV]);
+  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, ahead.exec, variant);
   const engine = new BerthEngine({
     config,
     store,

@@ -12,6 +12,8 @@ import { parseSave } from '../render/iptables/save-parse.js';
 import { planRestore, planRestoreWithResult } from '../render/iptables/plan.js';
 import { ANSWERED, run, type Exec, ExecError } from '../host/exec.js';
 import { systemError } from '../model/errors.js';
+import type { IptablesSession } from '../host/iptables-session.js';
+import { SessionError } from '../host/process-session.js';
 
 /** Where rules go: the kernel through iptables-save/restore, or a fake. */
 export interface FirewallBackend {
@@ -20,7 +22,8 @@ export interface FirewallBackend {
 }
 
 /**
- * iptables-nft-restore, after it deleted anything, waits at exit for the kernel
+ * Without a session, each change runs one iptables-restore. iptables-nft-restore,
+ * after it deleted anything, waits at exit for the kernel
  * to free it: releasing its netlink socket flushes nf_tables' pending destroy
  * work, one RCU grace period (10-25 ms here). So the input ends with a block that
  * always fails and commits nothing (a chain named like a built-in one): once
@@ -30,32 +33,45 @@ export interface FirewallBackend {
 const END_MARK = '*filter\n-N INPUT\nCOMMIT\n';
 const END_MARK_LINE = 2;
 
-/** The restore berth runs (berthd starts each ahead with iptables-nft: see `prestarting`). */
+/** The restore berth runs for each change without a session. */
 export const RESTORE_ARGV = ['iptables-restore', '-w', '--noflush'] as const;
 
-/** `onSpawn` is told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
-export function iptablesBackend(exec: Exec, onSpawn?: (pid: number) => void): FirewallBackend {
+export interface IptablesBackendOptions {
+  /** Told the pid of each iptables-restore (berthd's own commits, for the rule watch). */
+  readonly onSpawn?: (pid: number) => void;
+  /** A long-lived iptables-restore that commits the changes instead of one process each. */
+  readonly session?: IptablesSession;
+}
+
+export function iptablesBackend(exec: Exec, opts: IptablesBackendOptions = {}): FirewallBackend {
+  const { onSpawn, session } = opts;
   return {
     async save() {
       return (await run(exec, ['iptables-save'])).stdout;
     },
     async restore(text) {
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+      if (session) {
+        await session.restore(body).catch((e: unknown) => {
+          throw e instanceof SessionError ? restoreError(e.stderr, body, e) : e;
+        });
+        return;
+      }
       const mark = new RegExp(`\\bline ${body.split('\n').length - 1 + END_MARK_LINE} failed\\b`);
       const r = await exec(RESTORE_ARGV, { input: body + END_MARK, answeredBy: (stderr) => mark.test(stderr), ...(onSpawn ? { onSpawn } : {}) });
       if (r.code === ANSWERED) return;
       if (r.code === 0) throw systemError('iptables-restore created a chain named INPUT (the end mark): its answers cannot be read');
-      throw restoreError(new ExecError(RESTORE_ARGV, r), body);
+      throw restoreError(r.stderr, body, new ExecError(RESTORE_ARGV, r));
     },
   };
 }
 
 /** iptables-restore says "line N failed": name the offending input line. */
-function restoreError(e: ExecError, input: string): Error {
-  const m = /line (\d+) failed/.exec(e.result.stderr);
+function restoreError(stderr: string, input: string, cause: Error): Error {
+  const m = /line (\d+) failed/.exec(stderr);
   const line = m ? input.split('\n')[Number(m[1]) - 1] : undefined;
   const detail = line ? ` (input line ${m?.[1]}: ${line})` : '';
-  return systemError(`iptables-restore failed${detail}: ${e.result.stderr.trim()}`, e);
+  return systemError(`iptables-restore failed${detail}: ${stderr.trim()}`, cause);
 }
 
 export class Firewall {

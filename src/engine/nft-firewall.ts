@@ -23,7 +23,8 @@ import { printChanges, printTable, printTransaction } from '../render/nftables/p
 import { changedPart, objectKeys } from '../render/nftables/diff.js';
 import type { NftSet, NftTable } from '../render/nftables/ir.js';
 import { ExecError, type Exec } from '../host/exec.js';
-import { NftSessionError, type NftSession } from '../host/nft-session.js';
+import type { NftSession } from '../host/nft-session.js';
+import { SessionError } from '../host/process-session.js';
 import { systemError } from '../model/errors.js';
 import { hasForwardDrop, networkChainsIn, ownedBlocks, retiredSetsIn, type Blocks } from './nft-listing.js';
 import type { RuleProgrammer } from './rule-programmer.js';
@@ -49,7 +50,7 @@ export function nftBackend(exec: Exec, opts: NftBackendOptions = {}): NftBackend
     async load(script) {
       if (session) {
         await session.load(script).catch((e: unknown) => {
-          throw e instanceof NftSessionError ? loadError(e.stderr, script) : e;
+          throw e instanceof SessionError ? loadError(e.stderr, script) : e;
         });
         return;
       }

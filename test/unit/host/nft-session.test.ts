@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NftSession, NftSessionError, includeLine, type NftSessionOptions } from '../../../src/host/nft-session.js';
+import { NftSession, includeLine, type NftSessionOptions } from '../../../src/host/nft-session.js';
 import { nftBackend } from '../../../src/engine/nft-firewall.js';
+import { SessionError } from '../../../src/host/process-session.js';
 import type { Exec } from '../../../src/host/exec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-nft-session-'));
@@ -72,7 +73,7 @@ describe('NftSession', () => {
   it('a refused transaction fails with what nft said, and the session goes on', async () => {
     const { s, started } = session();
     const err = await s.load('add a\nadd bogus\n').then(() => null, (e: unknown) => e);
-    assert.ok(err instanceof NftSessionError);
+    assert.ok(err instanceof SessionError);
     assert.equal(err.message, `nft: ${join(dir, 'nft-transaction.nft')}:2:2-6: Error: syntax error`);
     assert.match(err.stderr, /^In file included from/);
     assert.doesNotMatch(err.stderr, /berth_sync/, "the marker's error is not the transaction's");

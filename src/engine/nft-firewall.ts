@@ -18,7 +18,7 @@
 import type { DesiredRules } from '../render/ir.js';
 import type { LayoutInput } from '../render/iptables/docker-layout.js';
 import { renderNftLayout } from '../render/nftables/layout.js';
-import { FAMILY, FORWARD_CHAIN, HOOKS, TABLE, USER_CHAIN, isNetworkChain } from '../render/nftables/names.js';
+import { FAMILY, FORWARD_CHAIN, HOOKS, TABLE, USER_CHAIN, isDynamicChain } from '../render/nftables/names.js';
 import { printChanges, printTable, printTransaction } from '../render/nftables/print.js';
 import { changedPart, objectKeys } from '../render/nftables/diff.js';
 import type { NftSet, NftTable } from '../render/nftables/ir.js';
@@ -179,7 +179,7 @@ export class NftFirewall implements RuleProgrammer {
   /** Loads `part` of `table`; a part that fails (the kernel lost what it builds on) is written whole. True: written whole. */
   private async write(part: NftTable, table: NftTable): Promise<boolean> {
     const wanted = new Set(table.chains.map((c) => c.name));
-    const known = [...(this.leftovers?.chains ?? []), ...(this.last?.table.chains ?? []).map((c) => c.name).filter(isNetworkChain)];
+    const known = [...(this.leftovers?.chains ?? []), ...(this.last?.table.chains ?? []).map((c) => c.name).filter(isDynamicChain)];
     const stale = [...new Set(known)].filter((name) => !wanted.has(name));
     // Found by the first apply of a run, which writes whole.
     const staleSets = this.leftovers?.sets ?? [];

@@ -1,6 +1,6 @@
 // Reading what `nft list table` prints of berth's table: its objects' blocks,
 // the chains of networks and the sets it holds, the forward chain's policy.
-import { FORWARD_CHAIN, RETIRED_SETS, isNetworkChain } from '../render/nftables/names.js';
+import { FORWARD_CHAIN, RETIRED_SETS, isDynamicChain } from '../render/nftables/names.js';
 import type { NftSet } from '../render/nftables/ir.js';
 
 /** Blocks by object name ("set bridges", "chain forward"), as the kernel lists them. */
@@ -42,7 +42,7 @@ export function retiredSetsIn(listing: string | null): NftSet[] {
 }
 
 export function networkChainsIn(listing: string | null): string[] {
-  return [...(listing ?? '').matchAll(/^\tchain (\S+) \{$/gm)].map((m) => m[1] as string).filter(isNetworkChain);
+  return [...(listing ?? '').matchAll(/^\tchain (\S+) \{$/gm)].map((m) => m[1] as string).filter(isDynamicChain);
 }
 
 export function hasForwardDrop(listing: string | null): boolean {

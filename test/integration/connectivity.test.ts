@@ -53,6 +53,17 @@ for (const backend of firewallBackends()) {
       assert.equal(r.detail, `pong web from ${EXT_IP}`, 'inbound DNAT keeps the client address (no SNAT), as Docker');
     });
 
+    test('a range published to the same container ports: a port inside it answers through the host and directly, until the sandbox goes', async () => {
+      const ip = await server(h, 'ranged', 'appnet', 8091, ['-p', '8090-8092:8090-8092']);
+      const viaHost = await h.nets.probe(h.ext, 'tcp', HOST_IP, 8091);
+      assert.equal(viaHost.detail, `pong ranged from ${EXT_IP}`, `${HOST_IP}:8091 (DNAT keeping the port): ${viaHost.detail}`);
+      const direct = await h.nets.probe(h.ext, 'tcp', ip, 8091);
+      assert.equal(direct.detail, `pong ranged from ${EXT_IP}`, `the container port itself is forwarded: ${direct.detail}`);
+      await h.ok(['rm', '-f', 'ranged']);
+      const gone = await h.nets.probe(h.ext, 'tcp', HOST_IP, 8091, 800);
+      assert.equal(gone.ok, false, `expected ${HOST_IP}:8091 closed once the sandbox is gone, got: ${gone.detail}`);
+    });
+
     test('ports that are not published are unreachable from the neighbour', async () => {
       const ip = await server(h, 'hidden', 'appnet', 81);
       const viaHost = await h.nets.probe(h.ext, 'tcp', HOST_IP, 81, 800);

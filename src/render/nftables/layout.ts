@@ -16,7 +16,7 @@
 // Not rendered: mangle's CHECKSUM --checksum-fill for SCTP, which nftables lacks.
 import { boundAddress, type LayoutInput, type LayoutNetwork, type LayoutPort } from '../iptables/docker-layout.js';
 import type { NftChain, NftSet, NftTable } from './ir.js';
-import { FAMILY, FORWARD_CHAIN, HOOKS, PUBLISHED_CHAIN, SETS, TABLE, USER_CHAIN, networkChain } from './names.js';
+import { FAMILY, FORWARD_CHAIN, HOOKS, PUBLISHED_CHAIN, PUBLISHED_PROTOS, SETS, TABLE, USER_CHAIN, networkChain, portsChain, publishedSame } from './names.js';
 
 /** berth's table for `input`; null when berth owns no rules (--iptables=false). */
 export function renderNftLayout(input: LayoutInput): NftTable | null {
@@ -26,7 +26,7 @@ export function renderNftLayout(input: LayoutInput): NftTable | null {
     family: FAMILY,
     name: TABLE,
     sets: [...networkSets(input.networks), ...portSets(input.ports, input.hairpin, masq)],
-    chains: [...baseChains(input.hairpin), ...internal.map(internalChain), ...masq.map(masqChain)],
+    chains: [...baseChains(input.hairpin), ...internal.map(internalChain), ...masq.map(masqChain), ...portsChains(input.ports)],
     userChains: [USER_CHAIN],
   };
 }
@@ -61,24 +61,64 @@ function masqChain(n: LayoutNetwork): NftChain {
 }
 
 function portSets(ports: readonly LayoutPort[], hairpin: boolean, masq: readonly LayoutNetwork[]): NftSet[] {
-  const any = ports.filter((p) => boundAddress(p) === null);
+  const hostKey = (p: LayoutPort): string => `${p.proto} . ${p.hostPort}`;
+  // The first port published on a host port wins it, as the first matching DNAT rule does in iptables.
+  const taken = new Set<string>();
+  const any = ports.filter((p) => boundAddress(p) === null && !taken.has(hostKey(p)) && Boolean(taken.add(hostKey(p))));
   const bound = ports.filter((p) => boundAddress(p) !== null);
   // Only the userland proxy mode looks the port's own bridge up (see published()), and
   // only for a bridge without masquerading: traffic from the others has returned already.
   const skipped = new Set(masq.map((n) => n.bridge));
   const own = (list: LayoutPort[]): LayoutPort[] => (hairpin ? [] : list.filter((p) => !skipped.has(p.bridge)));
-  const hostKey = (p: LayoutPort): string => `${p.proto} . ${p.hostPort}`;
   const boundKey = (p: LayoutPort): string => `${boundAddress(p)} . ${hostKey(p)}`;
   const target = (p: LayoutPort): string => `${p.containerIp} . ${p.containerPort}`;
-  const container = (p: LayoutPort): string => `${p.proto} . ${p.containerPort}`;
+  const samePort = (p: LayoutPort): boolean => p.hostPort === p.containerPort;
+  const same = (proto: LayoutPort['proto']): string[] =>
+    intervals(any.filter((p) => p.proto === proto && samePort(p)).map((p) => [p.hostPort, p.containerIp] as const)).map(([ports, ip]) => `${ports} : ${ip}`);
+  const addresses = [...new Set(ports.map((p) => p.containerIp))];
   return [
-    map(SETS.publishedAny, 'inet_proto . inet_service', 'ipv4_addr . inet_service', any.map((p) => `${hostKey(p)} : ${target(p)}`)),
+    map(SETS.publishedAny, 'inet_proto . inet_service', 'ipv4_addr . inet_service', any.filter((p) => !samePort(p)).map((p) => `${hostKey(p)} : ${target(p)}`)),
+    ...PUBLISHED_PROTOS.map((proto) => map(publishedSame(proto), 'inet_service', 'ipv4_addr', same(proto), true)),
     map(SETS.publishedAddr, 'ipv4_addr . inet_proto . inet_service', 'ipv4_addr . inet_service', bound.map((p) => `${boundKey(p)} : ${target(p)}`)),
     set(SETS.publishedOwnAny, 'ifname . inet_proto . inet_service', own(any).map((p) => `${ifname(p.bridge)} . ${hostKey(p)}`)),
     set(SETS.publishedOwnAddr, 'ifname . ipv4_addr . inet_proto . inet_service', own(bound).map((p) => `${ifname(p.bridge)} . ${boundKey(p)}`)),
-    set(SETS.publishedDst, 'ipv4_addr . inet_proto . inet_service . ifname', ports.map((p) => `${p.containerIp} . ${container(p)} . ${ifname(p.bridge)}`)),
-    set(SETS.hairpinSelf, 'ipv4_addr . ipv4_addr', ports.map((p) => `${p.containerIp} . ${p.containerIp}`)),
+    map(SETS.publishedPorts, 'ipv4_addr', 'verdict', addresses.map((ip) => `${ip} : jump ${portsChain(ip)}`)),
+    set(SETS.hairpinSelf, 'ipv4_addr . ipv4_addr', addresses.map((ip) => `${ip} . ${ip}`)),
   ];
+}
+
+/** Each container address's chain: its published container ports, by bridge and protocol, accepted (dockerd's ACCEPT per port in DOCKER). */
+function portsChains(ports: readonly LayoutPort[]): NftChain[] {
+  const byAddress = new Map<string, Map<string, number[]>>();
+  for (const p of ports) {
+    const groups = byAddress.get(p.containerIp) ?? new Map<string, number[]>();
+    byAddress.set(p.containerIp, groups);
+    const match = `oifname ${ifname(p.bridge)} ${p.proto} dport`;
+    const list = groups.get(match) ?? [];
+    groups.set(match, list);
+    list.push(p.containerPort);
+  }
+  return [...byAddress].map(([ip, groups]) => ({
+    name: portsChain(ip),
+    hook: null,
+    rules: [...groups].map(([match, list]) => `${match} { ${intervals(list.map((port) => [port, ''] as const)).map(([range]) => range).join(', ')} } accept`),
+  }));
+}
+
+/** Ports with their values as intervals: neighbouring ports with the same value become one `first-last`; sorted, each port once. */
+function intervals<V>(entries: readonly (readonly [number, V])[]): [string, V][] {
+  const sorted = [...new Map(entries).entries()].sort((a, b) => a[0] - b[0]);
+  const out: [string, V][] = [];
+  let start = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const [port, value] = sorted[i] as [number, V];
+    const next = sorted[i + 1];
+    if (next !== undefined && next[0] === port + 1 && next[1] === value) continue;
+    const first = (sorted[start] as [number, V])[0];
+    out.push([first === port ? `${port}` : `${first}-${port}`, value]);
+    start = i + 1;
+  }
+  return out;
 }
 
 function set(name: string, key: string, elements: readonly string[]): NftSet {
@@ -117,7 +157,7 @@ function forward(): string[] {
     `oifname @${SETS.bridges} ct state established,related accept`,
     `iifname . oifname vmap @${SETS.bridgeIcc}`,
     `iifname @${SETS.bridges} accept`,
-    `ip daddr . meta l4proto . th dport . oifname @${SETS.publishedDst} accept`,
+    `ip daddr vmap @${SETS.publishedPorts}`,
   ];
 }
 
@@ -125,6 +165,7 @@ function published(hairpin: boolean): string[] {
   const dnat = [
     `dnat ip to ip daddr . meta l4proto . th dport map @${SETS.publishedAddr}`,
     `dnat ip to meta l4proto . th dport map @${SETS.publishedAny}`,
+    ...PUBLISHED_PROTOS.map((proto) => `dnat ip to ${proto} dport map @${publishedSame(proto)}`),
   ];
   if (hairpin) return dnat;
   // Without hairpin mode the proxy serves containers reaching published ports: dockerd

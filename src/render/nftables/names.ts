@@ -31,15 +31,15 @@ export const SETS = {
   masqBridges: 'masq-bridges',
   /** subnet : jump to the network's chain, which masquerades what leaves by another interface. */
   masqNets: 'masq-nets',
-  /** proto . host port : container address . port, for ports published on every address. */
+  /** proto . host port : container address . port, for ports published on every address (see publishedSame). */
   publishedAny: 'published-any',
   /** host address . proto . host port : container address . port. */
   publishedAddr: 'published-addr',
   /** bridge . proto . host port: not DNATed when coming from the port's own bridge (userland proxy mode). */
   publishedOwnAny: 'published-own-any',
   publishedOwnAddr: 'published-own-addr',
-  /** container address . proto . container port . bridge: forwarded in from other interfaces. */
-  publishedDst: 'published-dst',
+  /** container address : jump to its chain of published ports (portsChain), which accepts them forwarded in from other interfaces. */
+  publishedPorts: 'published-ports',
   /**
    * container address . container address, for each container with published ports:
    * one reaching itself through one of them (a DNATed connection from and to its own
@@ -49,21 +49,40 @@ export const SETS = {
   hairpinSelf: 'hairpin-self',
 } as const;
 
-/** Sets of older berth layouts, deleted when found at a berthd's first apply (the user's own sets are left alone). */
-export const RETIRED_SETS: readonly string[] = ['published-self'];
+/**
+ * host port (intervals) : container address, per protocol, for ports published on
+ * every address to the same container port: a DNAT to the address alone keeps
+ * the port, so a range of ports is one element. Intervals of one field only:
+ * nft 1.0.6's `nft monitor`, which berthd's rule watch runs, crashes on
+ * elements of concatenated interval sets.
+ */
+export const PUBLISHED_PROTOS = ['tcp', 'udp', 'sctp'] as const;
+export function publishedSame(proto: (typeof PUBLISHED_PROTOS)[number]): string {
+  return `published-same-${proto}`;
+}
 
-// Per-network chains: nftables cannot compare two values of one packet (its
-// source's subnet with its output bridge), so a verdict map keyed by one of them
-// jumps to a chain that holds the other as a constant. (Sets of bridge . subnet
-// intervals would do it in one lookup, but nft 1.0.6's `nft monitor`, which
-// berthd's rule watch runs, crashes when elements of such sets are deleted.)
-const NETWORK_CHAIN_KINDS = ['internal', 'masq'] as const;
-export type NetworkChainKind = (typeof NETWORK_CHAIN_KINDS)[number];
+/** Sets of older berth layouts, deleted when found at a berthd's first apply (the user's own sets are left alone). */
+export const RETIRED_SETS: readonly string[] = ['published-self', 'published-dst'];
+
+// Per-network and per-container chains: nftables cannot compare two values of
+// one packet (its source's subnet with its output bridge), so a verdict map
+// keyed by one of them jumps to a chain that holds the other as a constant; and
+// a container's published ports are intervals in its chain's rules. (Sets of
+// concatenated intervals would do it in one lookup, but nft 1.0.6's `nft
+// monitor`, which berthd's rule watch runs, crashes on their elements.)
+const DYNAMIC_CHAIN_KINDS = ['internal', 'masq', 'ports'] as const;
+export type NetworkChainKind = Exclude<(typeof DYNAMIC_CHAIN_KINDS)[number], 'ports'>;
 
 export function networkChain(kind: NetworkChainKind, bridge: string): string {
   return `${kind}-${bridge}`;
 }
 
-export function isNetworkChain(name: string): boolean {
-  return NETWORK_CHAIN_KINDS.some((kind) => name.startsWith(`${kind}-`));
+/** The chain of a container address's published ports. */
+export function portsChain(containerIp: string): string {
+  return `ports-${containerIp}`;
+}
+
+/** Whether a chain is one of those that come and go with networks and containers. */
+export function isDynamicChain(name: string): boolean {
+  return DYNAMIC_CHAIN_KINDS.some((kind) => name.startsWith(`${kind}-`));
 }

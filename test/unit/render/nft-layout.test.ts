@@ -10,7 +10,7 @@ import { renderNftLayout } from '../../../src/render/nftables/layout.js';
 import { printChanges, printTable, printTransaction } from '../../../src/render/nftables/print.js';
 import { changedPart } from '../../../src/render/nftables/diff.js';
 import type { NftTable } from '../../../src/render/nftables/ir.js';
-import { isNetworkChain } from '../../../src/render/nftables/names.js';
+import { isDynamicChain } from '../../../src/render/nftables/names.js';
 import { TYPICAL, net, port } from '../../helpers/layout-fixtures.js';
 
 const GOLDEN = new URL('../../../../test/golden/nftables/', import.meta.url);
@@ -58,10 +58,10 @@ test('the rules a packet meets do not grow with ports or networks: those go into
     networks: Array.from({ length: 100 }, (_, i) => net(`n${i}`, `10.${i}.0.0/16`, { internal: i % 10 === 0, icc: i % 3 !== 0 })),
     ports: Array.from({ length: 1000 }, (_, i) => port(`br-n${i % 100}`, `10.${i % 100}.0.2`, 20000 + i, 80)),
   };
-  const shape = (t: NftTable): string[] => t.chains.filter((c) => !isNetworkChain(c.name)).map((c) => `${c.name}: ${c.rules.length} rules`);
+  const shape = (t: NftTable): string[] => t.chains.filter((c) => !isDynamicChain(c.name)).map((c) => `${c.name}: ${c.rules.length} rules`);
   assert.deepEqual(shape(table(many)), shape(table(TYPICAL)));
   // Each network adds one small chain of its own, reached through one verdict-map lookup.
-  for (const c of table(many).chains.filter((x) => isNetworkChain(x.name))) assert.ok(c.rules.length <= 2, `${c.name} has ${c.rules.length} rules`);
+  for (const c of table(many).chains.filter((x) => isDynamicChain(x.name))) assert.ok(c.rules.length <= 2, `${c.name} has ${c.rules.length} rules`);
   const published = table(many).sets.find((s) => s.name === 'published-any');
   assert.equal(published?.elements.length, 1000);
 });
@@ -69,6 +69,48 @@ test('the rules a packet meets do not grow with ports or networks: those go into
 test('a host port given twice keeps its first target, as the first DNAT rule wins', () => {
   const t = table({ ...TYPICAL, ports: [port('docker0', '172.17.0.2', 8080, 80), port('docker0', '172.17.0.3', 8080, 81)] });
   assert.deepEqual(t.sets.find((s) => s.name === 'published-any')?.elements, ['tcp . 8080 : 172.17.0.2 . 80']);
+});
+
+test('ports published to the same container port are intervals: 1,000 of them, in any order, are one element of each kind and one rule', () => {
+  const ports = Array.from({ length: 1000 }, (_, i) => port('docker0', '172.17.0.2', 20999 - i, 20999 - i));
+  const t = table({ ...TYPICAL, ports });
+  const elements = (name: string): readonly string[] | undefined => t.sets.find((s) => s.name === name)?.elements;
+  assert.deepEqual(elements('published-same-tcp'), ['20000-20999 : 172.17.0.2']);
+  assert.deepEqual(elements('published-any'), []);
+  assert.deepEqual(elements('published-ports'), ['172.17.0.2 : jump ports-172.17.0.2']);
+  assert.deepEqual(t.chains.find((c) => c.name === 'ports-172.17.0.2')?.rules, ['oifname "docker0" tcp dport { 20000-20999 } accept']);
+});
+
+test('an interval ends at a gap and where the target changes; another container port stays a port of its own', () => {
+  const t = table({
+    ...TYPICAL,
+    ports: [
+      port('docker0', '172.17.0.2', 8000, 8000),
+      port('docker0', '172.17.0.2', 8001, 8001),
+      port('docker0', '172.17.0.3', 8002, 8002),
+      port('docker0', '172.17.0.2', 8003, 8003),
+      port('docker0', '172.17.0.2', 8004, 80),
+      port('docker0', '172.17.0.2', 8080, 8080),
+    ],
+  });
+  const elements = (name: string): readonly string[] | undefined => t.sets.find((s) => s.name === name)?.elements;
+  assert.deepEqual(elements('published-same-tcp'), ['8000-8001 : 172.17.0.2', '8002 : 172.17.0.3', '8003 : 172.17.0.2', '8080 : 172.17.0.2']);
+  assert.deepEqual(elements('published-any'), ['tcp . 8004 : 172.17.0.2 . 80']);
+  assert.deepEqual(t.chains.find((c) => c.name === 'ports-172.17.0.2')?.rules, ['oifname "docker0" tcp dport { 80, 8000-8001, 8003, 8080 } accept']);
+});
+
+test('unpublishing a port inside a range deletes the range, then adds what is left of it, in one change', () => {
+  const range = (skip: number): LayoutInput => ({
+    ...TYPICAL,
+    ports: Array.from({ length: 100 }, (_, i) => port('docker0', '172.17.0.2', 20000 + i, 20000 + i)).filter((p) => p.hostPort !== skip),
+  });
+  const before = table(range(-1));
+  const after = table(range(20050));
+  const change = printChanges(before, changedPart(before, after), []);
+  const deleted = change.indexOf('delete element ip berth published-same-tcp { 20000-20099 }\n');
+  const added = change.indexOf('add element ip berth published-same-tcp { 20000-20049 : 172.17.0.2, 20051-20099 : 172.17.0.2 }\n');
+  assert.ok(deleted >= 0 && added > deleted, change);
+  assert.match(change, /oifname "docker0" tcp dport \{ 20000-20049, 20051-20099 \} accept/);
 });
 
 test('the transaction declares everything, flushes and refills what berth owns, never the user chain', () => {

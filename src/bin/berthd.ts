@@ -113,10 +113,8 @@ async function main(): Promise<number> {
   }
   const own = new OwnCommits();
   const variant = config.iptables && config.firewallBackend === 'iptables' ? await iptablesVariant(exec) : null;
-  // The ip batches berthd runs for most changes start ahead and wait for their input; each
-  // is started once berthd's changes are done, so that its spawn holds none of them up.
-  let idle: ((start: () => void) => void) | null = null;
-  const ahead = prestarting(exec, [IP_BATCH_ARGV], (start) => (idle ?? setImmediate)(start));
+  // The ip batches berthd runs for most changes start ahead and wait for their input.
+  const ahead = prestarting(exec, [IP_BATCH_ARGV]);
   const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, ahead.exec, variant);
   const engine = new BerthEngine({
     config,
@@ -126,7 +124,6 @@ async function main(): Promise<number> {
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
   });
-  idle = (start) => engine.whenIdle(start);
   for (const w of await engine.start()) log('warning', w);
   // berth firewall (allow/deny helpers in DOCKER-USER): stored rules written now and kept written, apart from the engine's repair.
   const accessFirewall = await startAccessFirewall(engine, log);

@@ -146,11 +146,6 @@ export class BerthEngine implements Engine {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Runs `fn` once no change runs or waits: work that can wait for a quiet moment (starting helper processes ahead). */
-  whenIdle(fn: () => void): void {
-    this.lock.whenIdle(fn);
-  }
-
   // ---------------------------------------------------------------- lifecycle
 
   /** Brings the host to the stored state: sysctls, bridges, rules; stale sandboxes are cleaned. */

@@ -115,11 +115,10 @@ export const exec: Exec = async (argv, options = {}) => new Started(argv, option
 
 /**
  * Runs one program again and again, each time in a process started ahead,
- * after the previous run began: a run pays no spawn (a millisecond or two of
- * berthd's thread, more while the machine is busy, and the program's
- * start-up), since the process was waiting for its input. For programs that
- * touch nothing before they read their input. `onSpawn` is told the pid when a
- * run begins.
+ * right after the previous run began: a run pays no spawn (a millisecond or
+ * two of berthd's thread, and the program's start-up), since the process was
+ * waiting for its input. For programs that touch nothing before they read
+ * their input. `onSpawn` is told the pid when a run begins.
  */
 export interface Prestarted {
   run(options: ExecOptions): Promise<ExecResult>;
@@ -127,10 +126,7 @@ export interface Prestarted {
   close(): void;
 }
 
-/** When the next process starts: by default once the run is under way; berthd waits until its changes are done. */
-export type Later = (start: () => void) => void;
-
-export function prestarted(argv: readonly string[], later: Later = setImmediate): Prestarted {
+export function prestarted(argv: readonly string[]): Prestarted {
   let next: Started | null = null;
   let closed = false;
   return {
@@ -139,8 +135,8 @@ export function prestarted(argv: readonly string[], later: Later = setImmediate)
       next = null;
       const current = ready ?? new Started(argv, options.env);
       const result = current.feed(options);
-      // The next process starts off this run's path.
-      later(() => {
+      // The next process starts once this run is under way, off its path.
+      setImmediate(() => {
         if (!closed && next === null) next = new Started(argv, options.env);
       });
       return result;
@@ -154,8 +150,8 @@ export function prestarted(argv: readonly string[], later: Later = setImmediate)
 }
 
 /** `execFn`, except that runs of exactly one of `argvs` (with berthd's environment) go to processes started ahead. */
-export function prestarting(execFn: Exec, argvs: readonly (readonly string[])[], later?: Later): { readonly exec: Exec; close(): void } {
-  const runners = new Map(argvs.map((argv) => [argv.join('\0'), prestarted(argv, later)] as const));
+export function prestarting(execFn: Exec, argvs: readonly (readonly string[])[]): { readonly exec: Exec; close(): void } {
+  const runners = new Map(argvs.map((argv) => [argv.join('\0'), prestarted(argv)] as const));
   return {
     exec: (argv, options = {}) => {
       const runner = options.env === undefined ? runners.get(argv.join('\0')) : undefined;

@@ -74,25 +74,6 @@ process.stdin.on('end', () => process.stdout.write(JSON.stringify({ pid: process
     p.close();
   });
 
-  it('the next process starts when `later` says, and a run before that spawns its own', async () => {
-    const scheduled: (() => void)[] = [];
-    const p = prestarted([process.execPath, '-e', PROGRAM], (start) => scheduled.push(start));
-    const first = JSON.parse((await p.run({ input: 'a' })).stdout) as { pid: number };
-    assert.equal(scheduled.length, 1);
-    const calledAt = Date.now();
-    const second = JSON.parse((await p.run({ input: 'b' })).stdout) as { pid: number; started: number };
-    assert.ok(second.started >= calledAt - 1, 'nothing had been started ahead: this run spawned its own');
-    assert.equal(waiting([first.pid, second.pid]).length, 0);
-    scheduled.shift()!();
-    await pollUntil(() => waiting([first.pid, second.pid]).length === 1, { what: 'the process started by later' });
-    const [next] = waiting([first.pid, second.pid]);
-    const third = JSON.parse((await p.run({ input: 'c' })).stdout) as { pid: number };
-    assert.equal(third.pid, next);
-    scheduled.splice(0).forEach((start) => start()); // the replacement the third run asked for
-    await pollUntil(() => waiting([first.pid, second.pid, third.pid]).length === 1, { what: 'one more waiting' });
-    p.close();
-  });
-
   it('prestarting sends runs of exactly the argv given to processes started ahead, everything else to exec', async () => {
     const argv = [process.execPath, '-e', PROGRAM];
     const seen: string[] = [];

@@ -46,11 +46,12 @@ export class IptablesSession {
   }
 }
 
-/** Whether the mark came back on stdout (consumed with what came before it). */
+/** Whether the mark came back on stdout (consumed with what came before it, and the warnings the change gave). */
 function echoed(heard: Heard, mark: string): true | undefined {
   const at = heard.stdout.indexOf(`${mark}\n`);
   if (at < 0) return undefined;
   heard.stdout = heard.stdout.slice(at + mark.length + 1);
+  heard.stderr = '';
   return true;
 }
 

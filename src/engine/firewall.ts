@@ -12,7 +12,7 @@ import { parseSave } from '../render/iptables/save-parse.js';
 import { planRestore, planRestoreWithResult } from '../render/iptables/plan.js';
 import { ANSWERED, run, type Exec, ExecError } from '../host/exec.js';
 import { systemError } from '../model/errors.js';
-import type { IptablesSession } from '../host/iptables-session.js';
+import { endLines, type IptablesSession } from '../host/iptables-session.js';
 import { SessionError } from '../host/process-session.js';
 
 /** Where rules go: the kernel through iptables-save/restore, or a fake. */
@@ -50,7 +50,7 @@ export function iptablesBackend(exec: Exec, opts: IptablesBackendOptions = {}): 
       return (await run(exec, ['iptables-save'])).stdout;
     },
     async restore(text) {
-      const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+      const body = endLines(text);
       if (session) {
         await session.restore(body).catch((e: unknown) => {
           throw e instanceof SessionError ? restoreError(e.stderr, body, e) : e;

@@ -26,7 +26,7 @@ import { ExecError, type Exec } from '../host/exec.js';
 import type { NftSession } from '../host/nft-session.js';
 import { SessionError } from '../host/process-session.js';
 import { systemError } from '../model/errors.js';
-import { hasForwardDrop, networkChainsIn, ownedBlocks, retiredSetsIn, type Blocks } from './nft-listing.js';
+import { hasForwardDrop, dynamicChainsIn, ownedBlocks, retiredSetsIn, type Blocks } from './nft-listing.js';
 import type { RuleProgrammer } from './rule-programmer.js';
 
 /** Where berth's table goes: the kernel through nft, or a fake. */
@@ -129,7 +129,7 @@ export class NftFirewall implements RuleProgrammer {
     if (this.leftovers === null) {
       const listing = await this.backend.list();
       this.forwardDrop ||= hasForwardDrop(listing);
-      this.leftovers = { chains: networkChainsIn(listing), sets: retiredSetsIn(listing) };
+      this.leftovers = { chains: dynamicChainsIn(listing), sets: retiredSetsIn(listing) };
     }
     const table = this.withPolicy(rendered);
     const text = printTable(table);

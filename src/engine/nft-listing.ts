@@ -1,5 +1,5 @@
 // Reading what `nft list table` prints of berth's table: its objects' blocks,
-// the chains of networks and the sets it holds, the forward chain's policy.
+// the chains of networks and containers and the sets it holds, the forward chain's policy.
 import { FORWARD_CHAIN, RETIRED_SETS, isDynamicChain } from '../render/nftables/names.js';
 import type { NftSet } from '../render/nftables/ir.js';
 
@@ -41,7 +41,7 @@ export function retiredSetsIn(listing: string | null): NftSet[] {
   return found;
 }
 
-export function networkChainsIn(listing: string | null): string[] {
+export function dynamicChainsIn(listing: string | null): string[] {
   return [...(listing ?? '').matchAll(/^\tchain (\S+) \{$/gm)].map((m) => m[1] as string).filter(isDynamicChain);
 }
 

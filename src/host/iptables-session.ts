@@ -11,6 +11,11 @@
 // "line N failed" (N counted from its first input line) on stderr.
 import { ProcessSession, SessionError, type Heard, type ProcessSessionOptions } from './process-session.js';
 
+/** `text` ending with a line break (iptables-restore reads lines); empty stays empty. */
+export function endLines(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
 /** The session's program: -v for the echoed comments. */
 export const SESSION_ARGV = ['iptables-restore', '-v', '-w', '--noflush'] as const;
 
@@ -29,7 +34,7 @@ export class IptablesSession {
    */
   async restore(text: string): Promise<void> {
     const mark = `# berth-sync ${++this.marks}`;
-    const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+    const body = endLines(text);
     await this.session.exchange(
       () => `${body}${mark}\n`,
       (heard) => {

@@ -1,5 +1,6 @@
 // Layout inputs shared by the renderer's golden tests and the kernel tests that
-// load the renderings: builders for networks and ports, and a typical host.
+// load the renderings: builders for networks and ports, a typical host, and the
+// objects of a table as nft lists it.
 import type { LayoutInput, LayoutNetwork, LayoutPort } from '../../src/render/iptables/docker-layout.js';
 
 export const docker0: LayoutNetwork = { bridge: 'docker0', subnet: '172.17.0.0/16', icc: true, ipMasq: true, internal: false };
@@ -41,3 +42,7 @@ export const TYPICAL: LayoutInput = {
     port('br-plain', '172.21.0.2', 2905, 2905, { proto: 'sctp' }),
   ],
 };
+
+/** A table's objects, in any order: nft lists chains in the order they were created, which changes may not follow. */
+export const tableObjects = (table: string | null): string[] =>
+  (table ?? '').replace(/^table ip berth \{\n/, '').replace(/\}\n$/, '').split('\n\n').map((b) => b.trimEnd()).sort();

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NftSession } from '../../src/host/nft-session.js';
-import { TYPICAL, net, port } from '../helpers/layout-fixtures.js';
+import { TYPICAL, net, port, tableObjects as objects } from '../helpers/layout-fixtures.js';
 import { renderNftLayout } from '../../src/render/nftables/layout.js';
 import { printChanges, printTable, printTransaction } from '../../src/render/nftables/print.js';
 import { changedPart } from '../../src/render/nftables/diff.js';
@@ -46,8 +46,6 @@ async function ok(args: readonly string[], input?: string): Promise<string> {
 }
 
 const listTable = (): Promise<string> => ok(['list', 'table', 'ip', 'berth']);
-/** A listing's objects, in any order: nft lists chains in the order they were created, which changes may not follow. */
-const objects = (listing: string): string[] => listing.replace(/^table ip berth \{\n/, '').replace(/\}\n$/, '').split('\n\n').map((b) => b.trimEnd()).sort();
 
 test('the table passes nft -c and loads into an empty namespace, in both modes', async () => {
   for (const input of [TYPICAL, { ...TYPICAL, hairpin: true }]) {

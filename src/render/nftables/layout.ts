@@ -63,8 +63,7 @@ function masqChain(n: LayoutNetwork): NftChain {
 function portSets(ports: readonly LayoutPort[], hairpin: boolean, masq: readonly LayoutNetwork[]): NftSet[] {
   const hostKey = (p: LayoutPort): string => `${p.proto} . ${p.hostPort}`;
   // The first port published on a host port wins it, as the first matching DNAT rule does in iptables.
-  const taken = new Set<string>();
-  const any = ports.filter((p) => boundAddress(p) === null && !taken.has(hostKey(p)) && Boolean(taken.add(hostKey(p))));
+  const any = [...firstByKey(ports.filter((p) => boundAddress(p) === null), hostKey).values()];
   const bound = ports.filter((p) => boundAddress(p) !== null);
   // Only the userland proxy mode looks the port's own bridge up (see published()), and
   // only for a bridge without masquerading: traffic from the others has returned already.
@@ -74,7 +73,7 @@ function portSets(ports: readonly LayoutPort[], hairpin: boolean, masq: readonly
   const target = (p: LayoutPort): string => `${p.containerIp} . ${p.containerPort}`;
   const samePort = (p: LayoutPort): boolean => p.hostPort === p.containerPort;
   const same = (proto: LayoutPort['proto']): string[] =>
-    intervals(any.filter((p) => p.proto === proto && samePort(p)).map((p) => [p.hostPort, p.containerIp] as const)).map(([ports, ip]) => `${ports} : ${ip}`);
+    intervals(any.filter((p) => p.proto === proto && samePort(p)).map((p) => [p.hostPort, p.containerIp] as const)).map(([range, ip]) => `${range} : ${ip}`);
   const addresses = [...new Set(ports.map((p) => p.containerIp))];
   return [
     map(SETS.publishedAny, 'inet_proto . inet_service', 'ipv4_addr . inet_service', any.filter((p) => !samePort(p)).map((p) => `${hostKey(p)} : ${target(p)}`)),
@@ -101,8 +100,15 @@ function portsChains(ports: readonly LayoutPort[]): NftChain[] {
   return [...byAddress].map(([ip, groups]) => ({
     name: portsChain(ip),
     hook: null,
-    rules: [...groups].map(([match, list]) => `${match} { ${intervals(list.map((port) => [port, ''] as const)).map(([range]) => range).join(', ')} } accept`),
+    rules: [...groups].map(([match, list]) => `${match} { ${intervals(list.map((port) => [port, null] as const)).map(([range]) => range).join(', ')} } accept`),
   }));
+}
+
+/** Each key's first item, in the order the keys first appear. */
+function firstByKey<T>(items: readonly T[], key: (item: T) => string): Map<string, T> {
+  const first = new Map<string, T>();
+  for (const item of items) if (!first.has(key(item))) first.set(key(item), item);
+  return first;
 }
 
 /** Ports with their values as intervals: neighbouring ports with the same value become one `first-last`; sorted, each port once. */

@@ -70,8 +70,9 @@ export const RETIRED_SETS: readonly string[] = ['published-self', 'published-dst
 // a container's published ports are intervals in its chain's rules. (Sets of
 // concatenated intervals would do it in one lookup, but nft 1.0.6's `nft
 // monitor`, which berthd's rule watch runs, crashes on their elements.)
-const DYNAMIC_CHAIN_KINDS = ['internal', 'masq', 'ports'] as const;
-export type NetworkChainKind = Exclude<(typeof DYNAMIC_CHAIN_KINDS)[number], 'ports'>;
+const NETWORK_CHAIN_KINDS = ['internal', 'masq'] as const;
+const DYNAMIC_CHAIN_KINDS = [...NETWORK_CHAIN_KINDS, 'ports'] as const;
+export type NetworkChainKind = (typeof NETWORK_CHAIN_KINDS)[number];
 
 export function networkChain(kind: NetworkChainKind, bridge: string): string {
   return `${kind}-${bridge}`;

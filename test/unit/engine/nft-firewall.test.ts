@@ -10,14 +10,13 @@ import { NftFirewall, nftBackend } from '../../../src/engine/nft-firewall.js';
 import { ownedBlocks } from '../../../src/engine/nft-listing.js';
 import type { Exec } from '../../../src/host/exec.js';
 import { FakeNft } from './fake-nft.js';
+import { tableObjects as objects } from '../../helpers/layout-fixtures.js';
 
 const docker0 = { bridge: 'docker0', subnet: '172.17.0.0/16', icc: true, ipMasq: true, internal: false };
 const app = { ...docker0, bridge: 'br-app', subnet: '172.18.0.0/16' };
 const web = { bridge: 'docker0', proto: 'tcp', hostIp: '', hostPort: 8080, containerIp: '172.17.0.2', containerPort: 80 } as const;
 const INPUT: LayoutInput = { iptables: true, hairpin: false, networks: [docker0], ports: [web] };
 const none = (): void => undefined;
-/** A table's objects, in any order: nft lists chains in the order they were created, which changes may not follow. */
-const objects = (table: string | null): string[] => (table ?? '').replace(/^table ip berth \{\n/, '').replace(/\}\n$/, '').split('\n\n').map((b) => b.trimEnd()).sort();
 
 test('loads once per change: nothing when the input and the kernel are as last applied', async () => {
   const nft = new FakeNft();

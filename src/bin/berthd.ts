@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname } from 'node:path';
 import { DAEMON_OPTIONS, parseDaemonFlags, parseDaemonJson, resolveConfig, DEFAULT_CONFIG, type DaemonConfig } from '../model/daemon-config.js';
 import { asBerthError, invalid } from '../model/errors.js';
-import { exec, prestarting, type Exec } from '../host/exec.js';
-import { IP_BATCH_ARGV } from '../host/ip-batch.js';
+import { exec, type Exec } from '../host/exec.js';
+import { IpSession, batchablePath } from '../host/ip-session.js';
 import { kernelHostNet } from '../host/host-net.js';
 import { Firewall, iptablesBackend } from '../engine/firewall.js';
 import { IptablesSession } from '../host/iptables-session.js';
@@ -113,13 +113,19 @@ async function main(): Promise<number> {
   }
   const own = new OwnCommits();
   const variant = config.iptables && config.firewallBackend === 'iptables' ? await iptablesVariant(exec) : null;
-  // The ip batches berthd runs for most changes start ahead and wait for their input.
-  const ahead = prestarting(exec, [IP_BATCH_ARGV]);
-  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, ahead.exec, variant);
+  // Links, addresses and routes change through one long-lived ip, started now; an exec root
+  // that cannot be a word of its batch lines runs one ip per change instead.
+  const ip = batchablePath(config.execRoot) ? new IpSession({ dir: config.execRoot }) : null;
+  ip?.warm();
+  const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, exec, variant);
   const engine = new BerthEngine({
     config,
     store,
-    host: kernelHostNet(ahead.exec, { ownNamespace: true, onRetireError: (b, e) => log('warning', `deleting retired bridge ${b}: ${e.message}`) }),
+    host: kernelHostNet(exec, {
+      ownNamespace: true,
+      ...(ip ? { batch: ip.batch } : {}),
+      onRetireError: (b, e) => log('warning', `deleting retired bridge ${b}: ${e.message}`),
+    }),
     firewall: programmer,
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
@@ -163,7 +169,7 @@ async function main(): Promise<number> {
   await Promise.all(servers.map((s) => s.close()));
   await engine.shutdown();
   await closeFirewall();
-  ahead.close();
+  await ip?.close();
   store.close();
   rmSync(config.pidfile, { force: true });
   return 0;

@@ -49,7 +49,6 @@ class Started {
   private readonly out: Buffer[] = [];
   private readonly err: Buffer[] = [];
   private ended: ExecResult | Error | null = null;
-  private exited = false;
   private waiter: { readonly options: ExecOptions; settle(r: ExecResult | Error): void } | null = null;
 
   constructor(argv: readonly string[], env: NodeJS.ProcessEnv | undefined) {
@@ -63,15 +62,8 @@ class Started {
       if (answeredBy?.(this.text(this.err))) this.waiter?.settle({ code: ANSWERED, stdout: this.text(this.out), stderr: this.text(this.err) });
     });
     this.child.on('error', (e) => this.end(new BerthError('system', `${file}: ${e.message}`, { cause: e })));
-    // 'exit' comes as soon as the process is reaped; 'close' only once its pipes drain.
-    this.child.on('exit', () => (this.exited = true));
     this.child.on('close', (code, signal) => this.end({ code: code ?? (signal ? 128 : 1), stdout: this.text(this.out), stderr: this.text(this.err) }));
     this.child.stdin?.on('error', () => undefined); // a program that exits without reading its input
-  }
-
-  /** Whether the program still runs. */
-  get running(): boolean {
-    return !this.exited && this.ended === null;
   }
 
   /** Writes the input and closes it; resolves like `exec`. The timeout counts from here. */
@@ -96,11 +88,6 @@ class Started {
     });
   }
 
-  /** Ends a program that was never fed: closing its input ends the programs berth starts ahead. */
-  close(): void {
-    if (this.waiter === null) this.child.stdin?.end();
-  }
-
   private end(r: ExecResult | Error): void {
     this.ended ??= r;
     this.waiter?.settle(r);
@@ -112,56 +99,6 @@ class Started {
 }
 
 export const exec: Exec = async (argv, options = {}) => new Started(argv, options.env).feed(options);
-
-/**
- * Runs one program again and again, each time in a process started ahead,
- * right after the previous run began: a run pays no spawn (a millisecond or
- * two of berthd's thread, and the program's start-up), since the process was
- * waiting for its input. For programs that touch nothing before they read
- * their input. `onSpawn` is told the pid when a run begins.
- */
-export interface Prestarted {
-  run(options: ExecOptions): Promise<ExecResult>;
-  /** Ends the process waiting for the next run. */
-  close(): void;
-}
-
-export function prestarted(argv: readonly string[]): Prestarted {
-  let next: Started | null = null;
-  let closed = false;
-  return {
-    run(options) {
-      const ready = next?.running ? next : null;
-      next = null;
-      const current = ready ?? new Started(argv, options.env);
-      const result = current.feed(options);
-      // The next process starts once this run is under way, off its path.
-      setImmediate(() => {
-        if (!closed && next === null) next = new Started(argv, options.env);
-      });
-      return result;
-    },
-    close() {
-      closed = true;
-      next?.close();
-      next = null;
-    },
-  };
-}
-
-/** `execFn`, except that runs of exactly one of `argvs` (with berthd's environment) go to processes started ahead. */
-export function prestarting(execFn: Exec, argvs: readonly (readonly string[])[]): { readonly exec: Exec; close(): void } {
-  const runners = new Map(argvs.map((argv) => [argv.join('\0'), prestarted(argv)] as const));
-  return {
-    exec: (argv, options = {}) => {
-      const runner = options.env === undefined ? runners.get(argv.join('\0')) : undefined;
-      return runner ? runner.run(options) : execFn(argv, options);
-    },
-    close() {
-      for (const r of runners.values()) r.close();
-    },
-  };
-}
 
 /** Like `exec`, but a non-zero exit becomes an ExecError carrying argv, code and stderr. */
 export async function run(execFn: Exec, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {

@@ -16,13 +16,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { ExecResult } from './exec.js';
 import type { Host } from './host.js';
-import {
-  batchFailure,
-  checkLine,
-  parseCidr,
-  type ApplyBatchOptions,
-  type BatchLine,
-} from './ip-batch.js';
+import { batchFailure, inTwoSteps, parseCidr, type BatchLine, type BatchRunner } from './ip-batch.js';
 import { parseAddresses, parseLinks, parseRoutes, type Address, type AddrReadOptions, type Link, type LinkReader, type ReadOptions, type Route, type RouteReadOptions } from './links.js';
 import { validateNetnsName, type NetnsPort } from './netns.js';
 import { sysctlComponents, sysctlKey, type SysctlName, type SysctlOptions, type SysctlPort } from './sysctl.js';
@@ -207,12 +201,9 @@ export class FakeHost implements Host {
   }
 
   // -------------------------------------------------------------------------
-  readonly batch = async (lines: readonly BatchLine[], options: ApplyBatchOptions = {}): Promise<void> => {
+  readonly batch: BatchRunner = inTwoSteps(async (lines: readonly BatchLine[], { netns }: { readonly netns?: string }): Promise<void> => {
     await Promise.resolve();
     if (lines.length === 0) return;
-    const netns = options.netns;
-    if (netns !== undefined) validateNetnsName(netns);
-    for (const line of lines) checkLine(line, netns !== undefined);
     const ns = netns === undefined ? this.current : this.named.get(netns);
     if (ns === undefined) {
       this.batches.push({ netns, lines: [...lines], failedAt: 0 });
@@ -239,7 +230,7 @@ export class FakeHost implements Host {
       }
     }
     this.batches.push({ netns, lines: [...lines], failedAt: undefined });
-  };
+  });
 
   private applyLine(ns: FakeNs, line: BatchLine): void {
     const w = line.split(' ');

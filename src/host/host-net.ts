@@ -2,23 +2,25 @@
 // One implementation for both worlds: `kernelHostNet(exec)` drives the kernel,
 // `hostNet(new FakeHost())` drives the in-memory fake with the same batches.
 //
-// Processes per operation (berthd runs them from the host namespace):
-//   ensureBridge  1 batch (create+address+up) for a new network; else 1 (`ip -j -d link
-//                 show dev BR`) first, and the batch only when something is missing
-//   createSandbox 1 (`ip netns add`) + 1 (`ip -n NS -batch -` for `lo up`),
-//                 unless the first attach creates the namespace and brings lo up
-//   attach        2 (host batch: [netns add,] veth with its peer in NS, master, up;
-//                    sandbox batch: [lo up,] address, up, default route)
+// Batches per operation. berthd runs each as one change of its long-lived ip
+// (./ip-session.ts), a part in a sandbox's namespace included; elsewhere a batch
+// is one `ip -batch` process, and its part in a namespace one more:
+//   ensureBridge  1 (create+address+up) for a new network; else `ip -j -d link show dev BR`
+//                 first (a process), and the batch only when something is missing
+//   createSandbox `ip netns add` (a process), then 1 in NS for `lo up`; unless the
+//                 first attach creates the namespace and brings lo up
+//   attach        1 ([netns add,] veth with its peer in NS, master, up; then in NS:
+//                    [lo up,] address, up, default route)
 //   detach        1, removeSandbox 1 (its veths too), removeBridge 1; retireBridge 1 (addresses
 //                 flushed, renamed), then 1 in the background for all the bridges retired in
-//                 a burst (delete); sysctls 0 (/proc/sys)
+//                 a burst (delete); sysctls none (/proc/sys)
 import type { AttachSpec, BridgeSpec, HostNet } from '../engine/host-net.js';
 import type { Exec } from './exec.js';
 import { FakeHost, type FakeHostOptions } from './fake-host.js';
 import { realHost, type Host } from './host.js';
 import { procRoutes } from './proc-route.js';
 import { randomBytes } from 'node:crypto';
-import { BatchError, addrAdd, addrFlush, linkDelete, linkDown, linkRename, linkUp, netnsDelete, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
+import { BatchError, type BatchRunner, addrAdd, addrFlush, linkDelete, linkDown, linkRename, linkUp, netnsDelete, parseCidr, planAddBridge, planAttach, planDetach, planRemoveBridge, randomMac, routeAdd, routeDel } from './ip-batch.js';
 import { BerthError, conflict, systemError } from '../model/errors.js';
 import { afterBurst } from '../engine/after-burst.js';
 
@@ -204,17 +206,10 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
       const dropNetns = (): Promise<void> => ignoreMissing(() => host.netns.delete(spec.netns)).catch(() => undefined);
       const linkAdd = plan.host.findIndex((l) => l.startsWith('link add '));
       try {
-        await host.batch(plan.host);
+        await host.batch(plan.host, { thenIn: { netns: spec.netns, lines: plan.sandbox } });
       } catch (e) {
         if (e instanceof BatchError && e.index > linkAdd) await undo();
         if (e instanceof BatchError && spec.createNetns && e.index > 0) await dropNetns();
-        throw e;
-      }
-      try {
-        await host.batch(plan.sandbox, { netns: spec.netns });
-      } catch (e) {
-        await undo();
-        if (spec.createNetns) await dropNetns();
         throw e;
       }
     },
@@ -255,11 +250,14 @@ export function hostNet(host: Host, options: HostNetOptions = {}): HostNet {
 export interface KernelHostNetOptions extends HostNetOptions {
   /** `execFn` runs programs in this process's own namespace (berthd does): then routes are read from /proc, without starting `ip`. */
   readonly ownNamespace?: boolean;
+  /** Runs the ip batches (berthd: its IpSession); default: one `ip -batch` through `execFn` per batch. */
+  readonly batch?: BatchRunner;
 }
 
 /** The real one: batches and sysctls go to the namespace `execFn` runs programs in. */
 export function kernelHostNet(execFn: Exec, options: KernelHostNetOptions = {}): HostNet {
-  const net = hostNet(realHost(execFn), options);
+  const host = realHost(execFn);
+  const net = hostNet(options.batch ? { ...host, batch: options.batch } : host, options);
   return options.ownNamespace ? { ...net, routes: () => procRoutes() } : net;
 }
 

@@ -26,8 +26,9 @@
 //   /var/run/netns. applyBatch refuses `netns add|del` with `netns`.
 //   It cannot bring the peer up (`peer ... up` fails with
 //   ENOTCONN), add its address or route, nor raise the sandbox's `lo`: that is a
-//   second batch run in the sandbox namespace. Attaching a sandbox is therefore
-//   two processes.
+//   second batch run in the sandbox namespace (a batch's `thenIn` part): a second
+//   process, or, in berthd's long-lived ip (./ip-session.ts), a child it forks
+//   with `netns exec NS ip -batch FILE`.
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Exec, ExecResult } from './exec.js';
@@ -373,7 +374,12 @@ export function planDetach(hostName: string, options: { readonly deleteNetns?: s
 export interface ApplyBatchOptions {
   /** Run in this named namespace (`ip -n NS`); absent: the current one. */
   readonly netns?: string;
-  readonly timeoutMs?: number;
+  /**
+   * Lines to run in the namespace `netns` once `lines` have all succeeded, as
+   * part of the same batch: a failure in them is a BatchError over both parts'
+   * lines, at `lines.length` + its index in these.
+   */
+  readonly thenIn?: { readonly netns: string; readonly lines: readonly BatchLine[] };
 }
 
 /** What the engine and the fakes call; `applyBatch` bound to an exec is the real one. */
@@ -388,14 +394,17 @@ export class BatchError extends BerthError {
   /** What `ip` said, without its `Command failed` lines. */
   readonly detail: string;
   readonly result: ExecResult | undefined;
-  constructor(kind: ErrorKind, lines: readonly BatchLine[], index: number, detail: string, netns: string | undefined, result?: ExecResult) {
+  /** Where the failing part (the lines run in `netns`) starts in `lines`; the message counts its lines from there. */
+  readonly partStart: number;
+  constructor(kind: ErrorKind, lines: readonly BatchLine[], index: number, detail: string, netns: string | undefined, result?: ExecResult, partStart = 0) {
     const where = netns === undefined ? '' : ` in netns ${netns}`;
     const failing = lines[index];
+    const count = lines.length - partStart;
     super(
       kind,
       failing === undefined
-        ? `ip -batch${where} failed after ${lines.length} line(s): ${detail}`
-        : `ip -batch${where} failed at line ${index + 1} of ${lines.length} "${failing}": ${detail}`,
+        ? `ip -batch${where} failed after ${count} line(s): ${detail}`
+        : `ip -batch${where} failed at line ${index - partStart + 1} of ${count} "${failing}": ${detail}`,
     );
     this.name = 'BatchError';
     this.lines = lines;
@@ -403,6 +412,7 @@ export class BatchError extends BerthError {
     this.netns = netns;
     this.detail = detail;
     this.result = result;
+    this.partStart = partStart;
   }
   /** 1-based line number of the failing line. */
   get lineNumber(): number {
@@ -417,6 +427,11 @@ export class BatchError extends BerthError {
   get notApplied(): readonly BatchLine[] {
     return this.lines.slice(this.index);
   }
+  /** This failure of a batch run after `lines` had succeeded, as a failure of both together (a failing part in a namespace is still counted alone). */
+  after(lines: readonly BatchLine[]): BatchError {
+    if (lines.length === 0) return this;
+    return new BatchError(this.kind, [...lines, ...this.lines], lines.length + this.index, this.detail, this.netns, this.result, this.netns === undefined ? 0 : lines.length + this.partStart);
+  }
 }
 
 /** Error kind from what ip / the kernel said. */
@@ -429,9 +444,32 @@ export function classifyIpError(detail: string): ErrorKind {
   return 'system';
 }
 
-const MARKER = 'link show dev lo';
+/** Follows every line: it prints (and ip flushes) "1: lo: ..." once the line before it has run. */
+export const MARKER = 'link show dev lo';
 const MARKER_OUTPUT = /^1: lo: /gm; // lo is ifindex 1 in every namespace
-const COMMAND_FAILED = /^Command failed -:(\d+)$/m;
+const ANY_COMMAND_FAILED = /^Command failed \S*:\d+$/;
+
+/** How many lines' markers `stdout` holds. */
+export const markersIn = (stdout: string): number => (stdout.match(MARKER_OUTPUT) ?? []).length;
+
+/** The physical input line ip names in its "Command failed <input>:N" on `stderr`, if it does (the first such). */
+export function failedInputLine(stderr: string, input = '-'): number | undefined {
+  const prefix = `Command failed ${input}:`;
+  for (const line of stderr.split('\n')) {
+    if (line.startsWith(prefix) && /^\d+$/.test(line.slice(prefix.length))) return Number(line.slice(prefix.length));
+  }
+  return undefined;
+}
+
+/** What ip said on `stderr` for a failure, without its "Command failed" lines. */
+export function failureDetail(stderr: string, fallback: string): string {
+  return (
+    stderr
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !ANY_COMMAND_FAILED.test(l))
+      .join('; ') || fallback
+  );
+}
 const LISTING = /^(-\S+\s+)*(\S+\s+)?(show|list|lst|ls|get|monitor)\b/;
 
 /** Throws `invalid` for a line applyBatch would refuse (also used by the fake). */
@@ -446,7 +484,7 @@ export function checkLine(line: BatchLine, inNetns: boolean): void {
   }
 }
 
-/** A batch in the caller's namespace (berthd starts these ahead: see `prestarting`). */
+/** A batch in the caller's namespace. */
 export const IP_BATCH_ARGV = ['ip', '-batch', '-'] as const;
 
 /**
@@ -454,32 +492,52 @@ export const IP_BATCH_ARGV = ['ip', '-batch', '-'] as const;
  * failure, which becomes a BatchError naming the failing line. No process for
  * an empty batch.
  */
-export async function applyBatch(execFn: Exec, lines: readonly BatchLine[], options: ApplyBatchOptions = {}): Promise<void> {
-  if (lines.length === 0) return;
+/** Checks a batch's lines and namespaces before anything runs. */
+export function checkBatch(lines: readonly BatchLine[], options: ApplyBatchOptions): void {
   if (options.netns !== undefined) validateNetnsName(options.netns);
   for (const line of lines) checkLine(line, options.netns !== undefined);
-  const argv = options.netns !== undefined ? ['ip', '-n', options.netns, '-batch', '-'] : IP_BATCH_ARGV;
-  const input = lines.map((l) => `${l}\n${MARKER}\n`).join('');
-  const result = await execFn(argv, {
-    input,
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-  });
-  if (result.code === 0) return;
-  throw batchFailure(lines, result, options.netns);
+  if (options.thenIn !== undefined) {
+    validateNetnsName(options.thenIn.netns);
+    for (const line of options.thenIn.lines) checkLine(line, true);
+  }
+}
+
+/**
+ * Runs `ip [-n NS] -batch -` with the lines on stdin, stopping at the first
+ * failure, which becomes a BatchError naming the failing line. No process for
+ * an empty batch. A `thenIn` part is a second process.
+ */
+export const applyBatch = (execFn: Exec, lines: readonly BatchLine[], options: ApplyBatchOptions = {}): Promise<void> =>
+  inTwoSteps(async (part, { netns }) => {
+    if (part.length === 0) return;
+    const argv = netns !== undefined ? ['ip', '-n', netns, '-batch', '-'] : IP_BATCH_ARGV;
+    const result = await execFn(argv, { input: part.map((l) => `${l}\n${MARKER}\n`).join('') });
+    if (result.code !== 0) throw batchFailure(part, result, netns);
+  })(lines, options);
+
+/** A runner of one part at a time as a BatchRunner: the `thenIn` part runs after the first has succeeded. */
+export function inTwoSteps(runPart: (lines: readonly BatchLine[], where: { readonly netns?: string }) => Promise<void>): BatchRunner {
+  return async (lines, options = {}) => {
+    checkBatch(lines, options);
+    await runPart(lines, options.netns === undefined ? {} : { netns: options.netns });
+    const then = options.thenIn;
+    if (then === undefined) return;
+    try {
+      await runPart(then.lines, { netns: then.netns });
+    } catch (e) {
+      throw e instanceof BatchError ? e.after(lines) : e;
+    }
+  };
 }
 
 /** Maps a failed `ip -batch` run of `lines` (with markers) to a BatchError. Exported for tests. */
 export function batchFailure(lines: readonly BatchLine[], result: ExecResult, netns: string | undefined): BatchError {
-  const detail =
-    result.stderr
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !COMMAND_FAILED.test(l))
-      .join('; ') || `exit status ${result.code}`;
-  const failed = COMMAND_FAILED.exec(result.stderr);
-  const markers = (result.stdout.match(MARKER_OUTPUT) ?? []).length;
+  const detail = failureDetail(result.stderr, `exit status ${result.code}`);
+  const failed = failedInputLine(result.stderr);
+  const markers = markersIn(result.stdout);
   let index: number;
-  if (failed?.[1] !== undefined) {
-    index = Math.floor((Number(failed[1]) - 1) / 2); // two physical lines per line
+  if (failed !== undefined) {
+    index = Math.floor((failed - 1) / 2); // two physical lines per line
   } else if (netns !== undefined && markers === 0 && /^Cannot open network namespace/m.test(result.stderr)) {
     // `ip -n` could not enter the namespace: nothing ran.
     index = 0;

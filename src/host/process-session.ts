@@ -75,6 +75,11 @@ export class ProcessSession {
     return done;
   }
 
+  /** Starts a process now, if none runs, so that the next exchange finds it waiting. */
+  warm(): void {
+    if (this.running === null || this.running.gone) this.start();
+  }
+
   /** Ends the process once the exchanges queued have run. */
   async close(): Promise<void> {
     await this.queue;

@@ -208,3 +208,34 @@ test('applyBatch refuses unsafe lines, listings, and netns add under -n', async 
   await assert.rejects(applyBatch(exec, ['netns add x'], { netns: 'h' }), /cannot run under ip -n/);
   assert.equal(calls.length, 0);
 });
+
+test('applyBatch with thenIn: the namespace part runs second, only after the first succeeded; its failure is counted over both parts', async () => {
+  const { exec, calls } = scripted({});
+  await applyBatch(exec, ['link set dev b up'], { thenIn: { netns: 'sb', lines: ['link set dev lo up'] } });
+  assert.deepEqual(
+    calls.map((c) => c.argv),
+    [
+      ['ip', '-batch', '-'],
+      ['ip', '-n', 'sb', '-batch', '-'],
+    ],
+  );
+
+  const failing: Exec = (argv) =>
+    Promise.resolve(argv.includes('-n') ? { code: 2, stdout: LO, stderr: 'Error: Nexthop has invalid gateway.\nCommand failed -:3\n' } : { code: 0, stdout: LO + LO, stderr: '' });
+  const host = ['netns add sb', 'link add name v type veth peer name eth0 netns sb'];
+  const inSb = ['link set dev eth0 up', 'route add default via 10.0.0.1'];
+  const err = (await applyBatch(failing, host, { thenIn: { netns: 'sb', lines: inSb } }).catch((e: unknown) => e)) as BatchError;
+  assert.ok(err instanceof BatchError);
+  assert.deepEqual(err.lines, [...host, ...inSb]);
+  assert.equal(err.index, 3);
+  assert.equal(err.netns, 'sb');
+  assert.deepEqual(err.applied, [...host, 'link set dev eth0 up']);
+  assert.equal(err.message, 'ip -batch in netns sb failed at line 2 of 2 "route add default via 10.0.0.1": Error: Nexthop has invalid gateway.', 'counted within its part');
+
+  const { exec: refusing, calls: none } = scripted({ code: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' });
+  const first = (await applyBatch(refusing, host, { thenIn: { netns: 'sb', lines: inSb } }).catch((e: unknown) => e)) as BatchError;
+  assert.equal(first.index, 0);
+  assert.equal(first.netns, undefined);
+  assert.equal(none.length, 1, 'the namespace part never ran');
+  await assert.rejects(applyBatch(refusing, [], { thenIn: { netns: 'sb', lines: ['netns del sb'] } }), /cannot run under ip -n/, 'checked before anything runs');
+});

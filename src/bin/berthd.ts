@@ -7,6 +7,7 @@ import { DAEMON_OPTIONS, parseDaemonFlags, parseDaemonJson, resolveConfig, DEFAU
 import { asBerthError, invalid } from '../model/errors.js';
 import { exec, type Exec } from '../host/exec.js';
 import { IpSession, batchablePath } from '../host/ip-session.js';
+import { ProxyThread } from '../engine/proxy-thread.js';
 import { kernelHostNet } from '../host/host-net.js';
 import { Firewall, iptablesBackend } from '../engine/firewall.js';
 import { IptablesSession } from '../host/iptables-session.js';
@@ -118,6 +119,7 @@ async function main(): Promise<number> {
   const ip = batchablePath(config.execRoot) ? new IpSession({ dir: config.execRoot }) : null;
   ip?.warm();
   const { programmer, tracker, close: closeFirewall } = ruleProgrammer(config, applied, own, exec, variant);
+  const proxies = config.userlandProxy ? new ProxyThread((why) => log('error', `userland proxy thread ${why}: the published ports of running sandboxes have no proxy until they restart`)) : undefined;
   const engine = new BerthEngine({
     config,
     store,
@@ -129,6 +131,7 @@ async function main(): Promise<number> {
     firewall: programmer,
     processes: { start: startProcess, signal: signalProcess, startTimeOf, watch: watchProcess, exitCode: recordedExitCode },
     log: (m) => log('warning', m),
+    ...(proxies ? { proxies } : {}),
   });
   for (const w of await engine.start()) log('warning', w);
   // berth firewall (allow/deny helpers in DOCKER-USER): stored rules written now and kept written, apart from the engine's repair.
@@ -168,6 +171,7 @@ async function main(): Promise<number> {
   accessFirewall.stop();
   await Promise.all(servers.map((s) => s.close()));
   await engine.shutdown();
+  await proxies?.close();
   await closeFirewall();
   await ip?.close();
   store.close();

@@ -3,7 +3,6 @@
 // applied to the kernel, then persisted.
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { DaemonConfig } from '../model/daemon-config.js';
 import { BerthError, conflict, forbidden, notFound, systemError } from '../model/errors.js';
 import type { Store, State, StateRecords, RestorePoint } from './store.js';
@@ -22,7 +21,7 @@ import type {
   PortMapping,
 } from './types.js';
 import { layoutInput } from './layout-input.js';
-import { startProxy, type Proxy } from './proxy.js';
+import { ProxyGroups, type ProxyPort } from './proxy-groups.js';
 import type { StartOptions, Supervised } from './processes.js';
 import { Lock } from './lock.js';
 import { Undo } from './undo.js';
@@ -57,6 +56,8 @@ export interface EngineDeps {
   readonly processes: ProcessPort;
   readonly log: (message: string) => void;
   readonly now?: () => Date;
+  /** Where sandboxes' userland proxies run (berthd: their own thread); default: on the engine's thread. */
+  readonly proxies?: ProxyPort;
 }
 
 /** A sandbox's endpoints and host ports as a save recorded them, for planSandbox. */
@@ -128,15 +129,13 @@ const sameBridge = (a: NetworkRecord, b: NetworkRecord): boolean =>
 const isBuiltin = (n: NetworkRecord): boolean => n.driver !== 'bridge' || !!n.bridge?.isDefault;
 
 const FORWARDING_OFF = 'IPv4 forwarding is disabled. Networking will not work.';
-/** Proxies started together between two turns of the event loop (a thousand take berthd's thread 10-20 ms). */
-const PROXY_BATCH = 100;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class BerthEngine implements Engine {
   private state: State;
   private readonly lock = new Lock();
-  private readonly proxies = new Map<string, Proxy[]>(); // container id -> its proxies
+  private readonly proxies: ProxyPort;
   private readonly exits = new Map<string, Promise<number>>();
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly now: () => Date;
@@ -144,6 +143,7 @@ export class BerthEngine implements Engine {
   constructor(private readonly deps: EngineDeps) {
     this.state = deps.store.load();
     this.now = deps.now ?? (() => new Date());
+    this.proxies = deps.proxies ?? new ProxyGroups();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -244,7 +244,7 @@ export class BerthEngine implements Engine {
   /** berthd stops: with live-restore the sandboxes keep running; without, they are stopped. */
   async shutdown(): Promise<void> {
     if (this.deps.config.liveRestore) {
-      await Promise.all([...this.proxies.keys()].map((id) => this.stopProxies(id)));
+      await this.proxies.stopAll();
       await this.deps.host.retired();
       return;
     }
@@ -833,26 +833,16 @@ export class BerthEngine implements Engine {
 
   private async startProxies(c: ContainerRecord, primary: EndpointRecord | undefined, undo: Undo): Promise<void> {
     if (!this.deps.config.userlandProxy || !primary || c.ports.length === 0) return;
-    const proxies: Proxy[] = [];
-    this.proxies.set(c.id, proxies);
+    // The first port that cannot be bound fails the start; undo closes what was started.
     undo.push(() => this.stopProxies(c.id));
-    // A batch at a time, then I/O is let in: the rule transaction and the sandbox's
-    // links run meanwhile, and their pipes are served by this thread. The first port
-    // that cannot be bound fails the start; undo closes what was started.
-    for (let i = 0; i < c.ports.length; i += PROXY_BATCH) {
-      if (i > 0) await yieldToIo();
-      const batch = c.ports.slice(i, i + PROXY_BATCH).map((p) => startProxy({ ...p, containerIp: primary.ipv4 }));
-      const started = await Promise.allSettled(batch);
-      for (const r of started) if (r.status === 'fulfilled' && r.value) proxies.push(r.value);
-      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
+    await this.proxies.start(
+      c.id,
+      c.ports.map((p) => ({ ...p, containerIp: primary.ipv4 })),
+    );
   }
 
-  private async stopProxies(id: string): Promise<void> {
-    const proxies = this.proxies.get(id) ?? [];
-    this.proxies.delete(id);
-    await Promise.all(proxies.map((p) => p.close()));
+  private stopProxies(id: string): Promise<void> {
+    return this.proxies.stop(id);
   }
 
   /** The sandbox's process ended: release its networking, keep or remove its record. */

@@ -3,17 +3,19 @@
 // unique indexes guard), and a small key/value table for counters and the rules
 // last applied. A container's record is kept in three parts, because its size
 // is in its ports and they rarely change: the record's small changing part; its
-// spec (the ports asked for and exposed, fixed at create); one row per host
-// port held. The iptables rules berth may own are rows too (../render/owned-rows.ts).
+// spec (the ports asked for and exposed, fixed at create); the host ports it
+// holds (one document: a thousand rows took 2-3 ms to write and again to
+// delete). The iptables rules berth may own are rows (../render/owned-rows.ts).
 // Every save is one transaction writing only the rows that changed,
-// so a kill at any moment leaves the previous or the next state. The indexes make a double lease an error at commit:
-// no name twice, no address twice on a network, no host port twice.
+// so a kill at any moment leaves the previous or the next state. A double lease
+// is an error at commit: the indexes allow no name twice and no address twice on
+// a network, and a save that changes host ports checks that none is held twice.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemError } from '../model/errors.js';
 import { EMPTY_STATE, type State, type Store } from './store.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord, PortMapping } from './types.js';
+import type { ContainerRecord, EndpointRecord, NetworkRecord } from './types.js';
 import type { TableName } from '../render/ir.js';
 import { fromOwnedRows, ownedRows, type OwnedRow } from '../render/owned-rows.js';
 
@@ -50,6 +52,13 @@ const MIGRATIONS: readonly string[] = [
      FROM meta m, json_each(m.value, '$.tables') t, json_each(t.value, '$.builtinRules') b, json_each(b.value, '$.rules') r
      WHERE m.key IN ('appliedRules', 'pendingRules') AND json_type(m.value) = 'object' ORDER BY m.key, t.key, b.key, r.key;
    DELETE FROM meta WHERE key IN ('appliedRules', 'pendingRules');`,
+  // A container's host ports become one document.
+  `CREATE TABLE container_ports (container_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+   INSERT INTO container_ports (container_id, doc)
+     SELECT c.id, coalesce((SELECT json_group_array(json_object('proto', p.proto, 'containerPort', p.container_port, 'hostIp', p.given_ip, 'hostPort', p.host_port))
+                            FROM (SELECT * FROM ports WHERE container_id = c.id ORDER BY rowid) p), '[]')
+     FROM containers c ORDER BY c.rowid;
+   DROP TABLE ports;`,
 ];
 
 type Meta = Pick<State, 'seq' | 'portCursors' | 'poolCursor' | 'restoring'>;
@@ -147,11 +156,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     container: db.prepare('INSERT INTO containers (id, name, doc) VALUES (?, ?, ?)'),
     spec: db.prepare('INSERT INTO container_specs (container_id, doc) VALUES (?, ?)'),
     endpoint: db.prepare('INSERT INTO endpoints (id, network_id, container_id, ipv4, doc) VALUES (?, ?, ?, ?, ?)'),
-    // A container's ports in one statement: SQLite walks the JSON array, not one call per port.
-    ports: db.prepare(`INSERT INTO ports (container_id, proto, host_ip, host_port, container_port, given_ip)
-                       SELECT ?, value ->> 'proto', iif(value ->> 'hostIp' = '', '0.0.0.0', value ->> 'hostIp'), value ->> 'hostPort',
-                              value ->> 'containerPort', value ->> 'hostIp'
-                       FROM json_each(?) ORDER BY key`),
+    ports: db.prepare('INSERT INTO container_ports (container_id, doc) VALUES (?, ?)'),
     meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     owned: db.prepare('INSERT INTO owned_rules (tbl, chain, rule) VALUES (?, ?, ?)'),
   };
@@ -160,6 +165,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     network: db.prepare('UPDATE networks SET name = ?, doc = ? WHERE id = ?'),
     container: db.prepare('UPDATE containers SET name = ?, doc = ? WHERE id = ?'),
     spec: db.prepare('UPDATE container_specs SET doc = ? WHERE container_id = ?'),
+    ports: db.prepare('UPDATE container_ports SET doc = ? WHERE container_id = ?'),
     endpoint: db.prepare('UPDATE endpoints SET network_id = ?, container_id = ?, ipv4 = ?, doc = ? WHERE id = ?'),
   };
   const drop = {
@@ -167,7 +173,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     containers: db.prepare('DELETE FROM containers WHERE id = ?'),
     specs: db.prepare('DELETE FROM container_specs WHERE container_id = ?'),
     endpoints: db.prepare('DELETE FROM endpoints WHERE id = ?'),
-    ports: db.prepare('DELETE FROM ports WHERE container_id = ?'),
+    ports: db.prepare('DELETE FROM container_ports WHERE container_id = ?'),
     owned: db.prepare('DELETE FROM owned_rules WHERE tbl = ? AND chain = ? AND rule = ?'),
   };
 
@@ -186,8 +192,9 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     const e = written.endpoints.diff(s.endpoints);
     const c = written.containers.diff(s.containers);
     const portsChanged = c.changed.filter((x) => x.was.ports !== x.doc.ports);
+    if (portsChanged.length > 0 || c.added.some((x) => x.record.ports.length > 0)) checkHostPorts(s.containers);
     for (const id of e.gone) drop.endpoints.run(id);
-    for (const id of [...c.gone, ...portsChanged.map((x) => x.record.id)]) drop.ports.run(id);
+    for (const id of c.gone) drop.ports.run(id);
     for (const id of c.gone) drop.specs.run(id);
     for (const id of c.gone) drop.containers.run(id);
     for (const id of n.gone) drop.networks.run(id);
@@ -196,12 +203,13 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     for (const { record, doc, was } of c.changed) {
       if (doc.doc !== was.doc) update.container.run(record.name, doc.doc, record.id);
       if (doc.spec !== was.spec) update.spec.run(doc.spec, record.id);
+      if (doc.ports !== was.ports) update.ports.run(doc.ports, record.id);
     }
     for (const { record, doc } of c.added) {
       put.container.run(record.id, record.name, doc.doc);
       put.spec.run(record.id, doc.spec);
+      put.ports.run(record.id, doc.ports);
     }
-    for (const { record, doc } of [...portsChanged, ...c.added]) put.ports.run(record.id, doc.ports);
     for (const { record, doc } of e.changed) update.endpoint.run(record.networkId, record.containerId, record.ipv4, doc, record.id);
     for (const { record, doc } of e.added) put.endpoint.run(record.id, record.networkId, record.containerId, record.ipv4, doc);
     const meta = new Map(
@@ -225,25 +233,13 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     (db.prepare(`SELECT doc FROM ${table} ORDER BY rowid`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as T);
 
   const loadContainers = (): ContainerRecord[] => {
-    const ports = new Map<string, PortMapping[]>();
-    const portRows = db.prepare('SELECT container_id, proto, given_ip, host_port, container_port FROM ports ORDER BY rowid').all() as {
-      container_id: string;
-      proto: PortMapping['proto'];
-      given_ip: string;
-      host_port: number;
-      container_port: number;
-    }[];
-    for (const r of portRows) {
-      const held = ports.get(r.container_id) ?? [];
-      held.push({ proto: r.proto, containerPort: r.container_port, hostIp: r.given_ip, hostPort: r.host_port });
-      ports.set(r.container_id, held);
-    }
-    const rows = db.prepare('SELECT c.id, c.doc, s.doc AS spec FROM containers c JOIN container_specs s ON s.container_id = c.id ORDER BY c.rowid').all() as {
-      id: string;
-      doc: string;
-      spec: string;
-    }[];
-    return rows.map((r) => ({ ...JSON.parse(r.doc), ...JSON.parse(r.spec), ports: ports.get(r.id) ?? [] }) as ContainerRecord);
+    const rows = db
+      .prepare(
+        `SELECT c.doc, s.doc AS spec, p.doc AS ports FROM containers c
+           JOIN container_specs s ON s.container_id = c.id JOIN container_ports p ON p.container_id = c.id ORDER BY c.rowid`,
+      )
+      .all() as { doc: string; spec: string; ports: string }[];
+    return rows.map((r) => ({ ...JSON.parse(r.doc), ...JSON.parse(r.spec), ports: JSON.parse(r.ports) }) as ContainerRecord);
   };
 
   return {
@@ -285,6 +281,19 @@ export function sqliteStore(dataRoot: string): SqliteStore {
       db.close();
     },
   };
+}
+
+/** Throws when two containers hold one host port (the address '' is 0.0.0.0). */
+function checkHostPorts(containers: readonly ContainerRecord[]): void {
+  const holder = new Map<string, string>();
+  for (const c of containers) {
+    for (const p of c.ports) {
+      const key = `${p.proto} ${p.hostIp || '0.0.0.0'}:${p.hostPort}`;
+      const other = holder.get(key);
+      if (other !== undefined) throw systemError(`host port ${key} held twice (${other}, ${c.id})`);
+      holder.set(key, c.id);
+    }
+  }
 }
 
 function migrate(db: Database.Database): void {

@@ -93,7 +93,7 @@ describe('sqliteStore', () => {
       const a = open();
       a.save(base);
       const twice: State = { ...base, containers: [...base.containers.slice(0, 2), container('c3', 'cache', [8080])] };
-      assert.throws(() => a.save(twice), /cannot save berth state: UNIQUE constraint failed: ports/);
+      assert.throws(() => a.save(twice), /cannot save berth state: host port tcp 0\.0\.0\.0:8080 held twice \(c1, c3\)/);
       assert.deepEqual(open().load(), base);
       // The failed save left nothing behind in what the store believes it wrote.
       const moved: State = { ...base, containers: [container('c1', 'web'), base.containers[1]!, container('c3', 'cache', [8080])] };
@@ -122,7 +122,7 @@ describe('sqliteStore', () => {
     });
   });
 
-  it('keeps a container\'s port rows when its record changes but its ports do not, and they still guard the ports', () => {
+  it('keeps a container\'s ports when its record changes but they do not, and they still guard the ports', () => {
     withStore((open) => {
       const a = open();
       a.save(base);
@@ -130,7 +130,7 @@ describe('sqliteStore', () => {
       a.save(renamedState);
       const b = open();
       assert.deepEqual(b.load(), renamedState);
-      assert.throws(() => b.save({ ...renamedState, containers: [...renamedState.containers.slice(0, 2), container('c3', 'cache', [8080])] }), /UNIQUE constraint failed: ports/);
+      assert.throws(() => b.save({ ...renamedState, containers: [...renamedState.containers.slice(0, 2), container('c3', 'cache', [8080])] }), /host port tcp 0\.0\.0\.0:8080 held twice \(c1, c3\)/);
     });
   });
 
@@ -169,7 +169,7 @@ describe('sqliteStore', () => {
         assert.deepEqual(migrated.load(), v1State);
         // The migrated port rows still guard their ports.
         const taken = { ...container('c2', 'db'), ports: [{ proto: 'udp', containerPort: 53, hostIp: '0.0.0.0', hostPort: 5353 }] } as ContainerRecord;
-        assert.throws(() => migrated.save({ ...v1State, containers: [web, taken] }), /UNIQUE constraint failed: ports/);
+        assert.throws(() => migrated.save({ ...v1State, containers: [web, taken] }), /host port udp 0\.0\.0\.0:5353 held twice \(c1, c2\)/);
       } finally {
         migrated.close();
       }
@@ -207,7 +207,7 @@ describe('sqliteStore', () => {
     });
   });
 
-  it('reads the rules of the second schema (applied and written ahead as JSON) as owned rows', () => {
+  it('reads the rules of the second schema (applied and written ahead as JSON) as owned rows, and its port rows as one document per container', () => {
     withStore((open, dir) => {
       const a = open();
       a.save(base);
@@ -215,7 +215,12 @@ describe('sqliteStore', () => {
       const v2 = new Database(join(dir, 'berth.db'));
       const applied: DesiredRules = { tables: [{ name: 'filter', chains: [{ name: 'DOCKER', rules: ['-j ACCEPT'] }], builtinRules: [{ chain: 'FORWARD', rules: ['-j DOCKER-USER', '-o docker0 -j DOCKER'] }], seedChains: [{ name: 'DOCKER-USER', rules: ['-j RETURN'] }] }] };
       const pending: DesiredRules = { tables: [{ name: 'filter', chains: [{ name: 'DOCKER', rules: [] }, { name: 'DOCKER-ISOLATION-STAGE-1', rules: [] }], builtinRules: [{ chain: 'FORWARD', rules: ['-j DOCKER-USER', '-o br-x -j DOCKER'] }], seedChains: [] }] };
-      v2.exec(`DROP TABLE owned_rules; PRAGMA user_version = 2;`);
+      // The second schema kept a row per host port.
+      v2.exec(`DROP TABLE owned_rules; DROP TABLE container_ports;
+        CREATE TABLE ports (container_id TEXT NOT NULL, proto TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL,
+                            container_port INTEGER NOT NULL, given_ip TEXT NOT NULL, UNIQUE (proto, host_ip, host_port));
+        INSERT INTO ports VALUES ('c1', 'tcp', '0.0.0.0', 8080, 80, ''), ('c3', 'tcp', '0.0.0.0', 9000, 80, '');
+        PRAGMA user_version = 2;`);
       v2.prepare('INSERT INTO meta VALUES (?, ?)').run('appliedRules', JSON.stringify(applied));
       v2.prepare('INSERT INTO meta VALUES (?, ?)').run('pendingRules', JSON.stringify(pending));
       v2.close();

@@ -1,0 +1,20 @@
+// The userland proxy thread's side (./proxy-thread.ts): a ProxyGroups that does
+// what the messages ask and answers each with its id.
+import { parentPort } from 'node:worker_threads';
+import { ProxyGroups } from './proxy-groups.js';
+import type { ProxyAnswer, ProxyRequest } from './proxy-thread.js';
+
+const port = parentPort;
+if (port === null) throw new Error('proxy-worker: not started as a worker thread');
+const groups = new ProxyGroups();
+
+port.on('message', (m: ProxyRequest) => {
+  const done = m.op === 'start' ? groups.start(m.owner, m.specs) : m.op === 'stop' ? groups.stop(m.owner) : groups.stopAll();
+  done.then(
+    () => port.postMessage({ id: m.id } satisfies ProxyAnswer),
+    (e: unknown) => {
+      const error = e instanceof Error ? { kind: 'kind' in e && typeof e.kind === 'string' ? e.kind : 'system', message: e.message } : { kind: 'system', message: String(e) };
+      port.postMessage({ id: m.id, error } satisfies ProxyAnswer);
+    },
+  );
+});

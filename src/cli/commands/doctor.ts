@@ -5,7 +5,6 @@
 import { renderReport } from '../../doctor/format.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
-import { doctorDocker } from './doctor-docker.js';
 
 const BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false };
 const validateBool = (v: string): string | undefined => (v in BOOLS ? undefined : 'expected true or false');
@@ -40,6 +39,8 @@ export const doctor = defineCommand({
     }
     if (o.docker !== undefined) {
       const proxy = o['userland-proxy'];
+      // Loaded when asked for: it brings the host's checks, the rule watch and the docker client.
+      const { doctorDocker } = await import('./doctor-docker.js');
       return doctorDocker(ctx, { url: o.docker, fix: o.fix, json: o.json, watch: o.watch, userlandProxy: proxy === undefined ? undefined : BOOLS[proxy] });
     }
     const report = await ctx.client.doctor(o.fix);

@@ -1,8 +1,6 @@
 // berth rules [--explain]: the iptables rules berth owns now (iptables-save form);
 // with --explain each rule is preceded by a comment saying what it is for, in
 // Chinese when the locale (LC_ALL, LC_MESSAGES, LANG) is zh_*, else in English.
-import { parseSave } from '../../render/iptables/save-parse.js';
-import { explainRuleset, messageLang } from '../../trace/explain.js';
 import { defineCommand } from '../command.js';
 
 export const rules = defineCommand({
@@ -14,6 +12,8 @@ export const rules = defineCommand({
   async run(ctx, o) {
     const text = await ctx.client.rules();
     if (o.explain) {
+      // Loaded when asked for, not at every command's start.
+      const [{ parseSave }, { explainRuleset, messageLang }] = await Promise.all([import('../../render/iptables/save-parse.js'), import('../../trace/explain.js')]);
       ctx.out(explainRuleset(parseSave(text), messageLang(ctx.io.env)));
       return 0;
     }

@@ -2,7 +2,6 @@
 // Asks berthd (which runs in the namespace it manages) to walk a connection
 // through the live rules. Exit status: 0 when the connection gets through, 1 when not.
 import type { TraceResult } from '../../trace/result.js';
-import { printTrace } from '../../trace/print.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 
@@ -31,7 +30,8 @@ export const trace = defineCommand({
     const result = await ctx.client.json<TraceResult>('POST', '/berth/trace', {
       body: { From: o.from, To: o.to, ...(o.sport === undefined ? {} : { Sport: o.sport }) },
     });
-    ctx.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : printTrace(result, o.verbose));
+    if (o.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+    else ctx.out((await import('../../trace/print.js')).printTrace(result, o.verbose)); // loaded when asked for
     return result.verdict === 'ACCEPT' ? 0 : 1;
   },
 });

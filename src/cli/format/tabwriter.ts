@@ -72,12 +72,14 @@ function runeWidth(ch: string): number {
   return inRanges(cp, WIDE) ? 2 : 1;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made at first use: making one loads ICU's data, some 8 ms of every CLI command's start.
+let graphemes: Intl.Segmenter | null = null;
 
 /** Terminal columns of a string, as go-runewidth's StringWidth counts them. */
 export function displayWidth(s: string): number {
   if (/^[\x20-\x7e]*$/.test(s)) return s.length;
   let width = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(s)) {
     for (const ch of segment) {
       const w = runeWidth(ch);

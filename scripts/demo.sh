@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-berth() { node dist/src/bin/berth.js -H "unix://$SOCK" "$@"; }
+berth() { node dist/berth.mjs -H "unix://$SOCK" "$@"; }
 
 ip netns add "$HOST"; ip netns add "$EXT"
 ip -n "$HOST" link set lo up; ip -n "$EXT" link set lo up

@@ -9,7 +9,10 @@
 // `nft monitor` keeps every set element it was told of in its cache (nft 1.0.6:
 // some 4 MB more for each 1,000 ports published and removed), so after
 // `renewAfterLines` lines a fresh one is started, and the old one is stopped
-// only once the new one is live: no commit goes unseen meanwhile.
+// only once the new one is live: no commit goes unseen meanwhile. The fresh one
+// starts once the lines pause (`renewQuietMs`), not in the middle of a big
+// change: it reads the whole ruleset as it starts, and two monitors would hold
+// the change's rules at once; after twice as many lines it starts anyway.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterBurst } from './after-burst.js';
 
@@ -33,6 +36,8 @@ export interface RuleWatchOptions {
   readonly onMonitor?: (live: boolean) => void;
   /** Lines one monitor prints before it is replaced (default 20,000). */
   readonly renewAfterLines?: number;
+  /** How long the lines must pause before the renewal (ms). */
+  readonly renewQuietMs?: number;
   /** The monitor's command (default `nft monitor`). */
   readonly command?: readonly [string, ...string[]];
 }
@@ -59,6 +64,7 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
 
   const [file, ...args] = opts.command ?? ['nft', 'monitor'];
   const renewAfterLines = opts.renewAfterLines ?? 20_000;
+  const renewQuietMs = opts.renewQuietMs ?? 1000;
   let monitor: ChildProcess | null = null; // the one that counts; during a renewal the old one runs on until the new one is live
   const running = new Set<ChildProcess>();
   const retired = new Set<ChildProcess>();
@@ -73,6 +79,13 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
     let buffered = '';
     let batch: string[] = []; // what the commit being printed changed
     let printed = 0;
+    let renewal: NodeJS.Timeout | undefined;
+    const renew = (): void => {
+      clearTimeout(renewal);
+      if (monitor !== child || stopped) return;
+      opts.log?.(`nft monitor printed ${printed} lines: starting a fresh one`);
+      startMonitor(child);
+    };
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
@@ -92,9 +105,10 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
       }
       if (foreign) fire('ruleset changed');
       printed += lines.length;
-      if (printed >= renewAfterLines && monitor === child && !stopped) {
-        opts.log?.(`nft monitor printed ${printed} lines: starting a fresh one`);
-        startMonitor(child);
+      if (printed >= 2 * renewAfterLines) renew();
+      else if (printed >= renewAfterLines) {
+        clearTimeout(renewal);
+        renewal = setTimeout(renew, renewQuietMs).unref();
       }
     });
     // Live once it has surely subscribed: a commit in between would go unseen.

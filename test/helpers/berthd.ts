@@ -15,7 +15,7 @@ import { NetnsSet, pollUntil, runCmd, killNamespacePids, leftoverNamespaces, typ
 
 const DIST = resolve(new URL('../..', import.meta.url).pathname);
 export const BERTHD = join(DIST, 'src/bin/berthd.js');
-export const BERTH = join(DIST, 'src/bin/berth.js');
+export const BERTH = join(DIST, 'berth.mjs'); // the bundled CLI (scripts/bundle-cli.mjs)
 
 export type FirewallBackendName = 'iptables' | 'nftables';
 

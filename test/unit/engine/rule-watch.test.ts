@@ -1,6 +1,7 @@
 // The rule watch over a stand-in for `nft monitor` (a node script printing what
 // nft prints): a foreign commit is reported, and a monitor that has printed
-// enough is replaced by a fresh one without a moment unwatched.
+// enough is replaced by a fresh one without a moment unwatched, once its lines
+// pause (or after twice as many).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -43,6 +44,33 @@ test('watchRules: a monitor that printed renewAfterLines lines is replaced once 
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(commits.length > before, 'commits are still reported after the renewals');
     assert.deepEqual([...new Set(commits)], ['published-any,bridges'], 'each with the lines printed of it');
+  } finally {
+    watch.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Prints one burst of `n` commits at once, then nothing; records its pid in `dir`. */
+const BURST_MONITOR = (n: number): string => `
+const { writeFileSync } = require('node:fs');
+writeFileSync(require('node:path').join(process.argv[1], String(process.pid)), '');
+let out = '';
+for (let gen = 1; gen <= ${n}; gen++) out += 'add element ip berth bridges { "x" }\\n# new generation ' + gen + ' by process 4242 (nft)\\n';
+process.stdout.write(out);
+setInterval(() => {}, 1000);
+`;
+
+test('watchRules: the renewal waits for the lines to pause, so it never starts in the middle of a big change', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-watch-'));
+  const watch = watchRules(() => undefined, { command: [process.execPath, '-e', BURST_MONITOR(20), dir], renewAfterLines: 30, renewQuietMs: 400 });
+  const started = (): number => readdirSync(dir).length;
+  try {
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(started(), 1, 'not renewed while the burst has just been printed');
+    const deadline = Date.now() + 3000;
+    while (started() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(started(), 2, 'renewed once the lines paused');
   } finally {
     watch.stop();
     await new Promise((r) => setTimeout(r, 200));

@@ -221,14 +221,31 @@ for (const backend of firewallBackends()) {
       // berthd is killed (SIGKILL) right after the restore's one rule transaction, with every
       // sandbox wired and none launched: the program that writes its rules is a wrapper that
       // commits them with the real one, then kills berthd before it can hear the answer, when
-      // the rules name appnet's bridge. iptables: each iptables-restore; nftables: the
-      // transaction files the long-lived `nft -i` includes (other nft runs pass through).
+      // the rules name appnet's bridge. iptables: each change written to iptables-restore
+      // (one process per change, or the long-lived session); nftables: the transaction
+      // files the long-lived `nft -i` includes (other nft runs pass through).
       const appnetBridge = (doc['state'] as { networks: { name: string; bridge: { name: string } | null }[] }).networks.find((n) => n.name === 'appnet')!.bridge!.name;
       const writer = backend === 'iptables' ? 'iptables-restore' : 'nft';
       const real = onPath(writer);
       const wrapper =
         backend === 'iptables'
-          ? `#!/bin/sh\ninput=$(cat)\nerr=$(printf '%s\\n' "$input" | "${real}" "$@" 2>&1)\ncode=$?\ncase "$input" in *${appnetBridge}*) kill -KILL "$PPID";; esac\nprintf '%s\\n' "$err" >&2\nexit "$code"\n`
+          ? [
+              '#!/bin/sh',
+              // A change is its lines up to its "# berth-sync N" (the long-lived session) or to the end of the input (one restore per change).
+              'change() {',
+              `  case "$1" in *${appnetBridge}*) printf '%s' "$1" | "${real}" -w --noflush; kill -KILL "$PPID"; exit 1;; esac`,
+              `  printf '%s' "$1"`,
+              '}',
+              '{',
+              "  buf=''",
+              '  while IFS= read -r line; do',
+              `    buf=$(printf '%s%s\\n_' "$buf" "$line"); buf=\${buf%_}`,
+              `    case "$line" in '# berth-sync '*) change "$buf"; buf='';; esac`,
+              '  done',
+              '  change "$buf"',
+              `} | "${real}" "$@"`,
+              '',
+            ].join('\n')
           : [
               '#!/bin/sh',
               `[ "$1" = -i ] || exec "${real}" "$@"`,

@@ -4,9 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { exec, run } from '../../../src/host/exec.js';
-import { applyBatch, BatchError, linkAddVeth, netnsAdd, planAttach, planAddBridge } from '../../../src/host/ip-batch.js';
+import { applyBatch, linkAddVeth, netnsAdd, planAttach, planAddBridge } from '../../../src/host/ip-batch.js';
 import { isMounted } from '../../../src/host/netns.js';
 import { netnsFixture, until } from './netns-fixture.js';
+import { batchError } from '../../helpers/batch-error.js';
 
 const fx = netnsFixture('ba');
 const HOST = fx.name('host');
@@ -15,15 +16,6 @@ const hostExec = fx.execIn(HOST);
 
 const links = async (ns: string): Promise<string[]> =>
   (JSON.parse((await run(exec, ['ip', '-n', ns, '-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
-
-async function batchError(p: Promise<void>): Promise<BatchError> {
-  const e = await p.then(
-    () => assert.fail('expected the batch to fail'),
-    (err: unknown) => err,
-  );
-  assert.ok(e instanceof BatchError, String(e));
-  return e;
-}
 
 before(async () => {
   await fx.add('host');

@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, run } from '../../../src/host/exec.js';
-import { BatchError } from '../../../src/host/ip-batch.js';
 import { IpSession } from '../../../src/host/ip-session.js';
 import { netnsPath } from '../../../src/host/netns.js';
 import { isAlive } from '../../../src/engine/processes.js';
 import { netnsFixture } from './netns-fixture.js';
+import { batchError } from '../../helpers/batch-error.js';
 
 const fx = netnsFixture('ipss');
 const dir = mkdtempSync(join(tmpdir(), 'berth-ip-session-'));
@@ -38,15 +38,6 @@ function session(): { s: IpSession; started: number[] } {
 const ip = async (ns: string, ...args: string[]): Promise<string> => (await run(exec, ['ip', '-n', ns, ...args])).stdout;
 const addresses = async (ns: string, dev: string): Promise<string[]> =>
   (JSON.parse(await ip(ns, '-j', '-4', 'addr', 'show', 'dev', dev)) as { addr_info: { local: string; prefixlen: number }[] }[])[0]!.addr_info.map((a) => `${a.local}/${a.prefixlen}`);
-
-async function failure(p: Promise<void>): Promise<BatchError> {
-  const e = await p.then(
-    () => assert.fail('expected a failure'),
-    (err: unknown) => err,
-  );
-  assert.ok(e instanceof BatchError, String(e));
-  return e;
-}
 
 test('a veth with its sandbox side is one change of one process, in the kernel when answered', async () => {
   const { s, started } = session();
@@ -72,7 +63,7 @@ test('a veth with its sandbox side is one change of one process, in the kernel w
 test('a failing line is named in its part; what came before stays applied; the next change gets a fresh process', async () => {
   const { s, started } = session();
   try {
-    const inSandbox = await failure(
+    const inSandbox = await batchError(
       s.batch(['link add name v1 type veth peer name eth1 netns ' + sandbox], {
         thenIn: { netns: sandbox, lines: ['link set dev eth1 up', 'route add 10.45.0.0/24 via 10.99.0.1'] },
       }),
@@ -82,16 +73,16 @@ test('a failing line is named in its part; what came before stays applied; the n
     assert.match(inSandbox.message, new RegExp(`^ip -batch in netns ${sandbox} failed at line 2 of 2 "route add 10\\.45\\.0\\.0/24 via 10\\.99\\.0\\.1": .*Nexthop has invalid gateway`));
     assert.match(await ip(sandbox, 'link', 'show', 'dev', 'eth1'), /state (UP|LOWERLAYERDOWN)|,UP/, 'its lines before the failing one ran');
 
-    const onHost = await failure(s.batch(['link set dev v1 up', 'link add name v1 type veth peer name p1', 'link set dev v1 down']));
+    const onHost = await batchError(s.batch(['link set dev v1 up', 'link add name v1 type veth peer name p1', 'link set dev v1 down']));
     assert.equal(onHost.index, 1);
     assert.equal(onHost.kind, 'conflict');
     assert.equal(onHost.netns, undefined);
     assert.equal(onHost.message.split(':')[0], 'ip -batch failed at line 2 of 3 "link add name v1 type veth peer name p1"');
 
-    const parse = await failure(s.batch(['link set dev v1 down', 'link set dev v1 mtu notanumber', 'link set dev v1 up']));
+    const parse = await batchError(s.batch(['link set dev v1 down', 'link set dev v1 mtu notanumber', 'link set dev v1 up']));
     assert.equal(parse.index, 1, 'a parse error ends ip without naming the line: the markers do');
 
-    const gone = await failure(s.batch(['link set dev v1 up'], { thenIn: { netns: fx.name('nosuch'), lines: ['link set dev lo up'] } }));
+    const gone = await batchError(s.batch(['link set dev v1 up'], { thenIn: { netns: fx.name('nosuch'), lines: ['link set dev lo up'] } }));
     assert.equal(gone.kind, 'not-found');
     assert.equal(gone.index, 1, 'nothing in a namespace that cannot be entered ran');
     assert.match(await ip(host, 'link', 'show', 'dev', 'v1'), /,UP/, 'the host line before it did');
@@ -112,7 +103,7 @@ test("a link deleted and made again by someone else is found under its new index
     await s.batch(['addr add 10.46.0.2/24 dev v2', 'link set dev v2 up']);
     assert.deepEqual(await addresses(host, 'v2'), ['10.46.0.2/24']);
     assert.equal(started.length, 2, 'the process that remembered the old index was replaced');
-    const missing = await failure(s.batch(['link set dev v2 down', 'link set dev nosuch up']));
+    const missing = await batchError(s.batch(['link set dev v2 down', 'link set dev nosuch up']));
     assert.equal(missing.index, 1, 'a link that is really missing still fails, named in the change');
     assert.equal(missing.kind, 'not-found');
   } finally {

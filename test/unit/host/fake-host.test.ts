@@ -4,15 +4,7 @@ import { FakeHost } from '../../../src/host/fake-host.js';
 import { fakeHostNet } from '../../../src/host/host-net.js';
 import { BatchError, planAddBridge, planAttach } from '../../../src/host/ip-batch.js';
 import { BerthError } from '../../../src/model/errors.js';
-
-async function failure(p: Promise<unknown>): Promise<BatchError> {
-  const e = await p.then(
-    () => assert.fail('expected the batch to fail'),
-    (err: unknown) => err,
-  );
-  assert.ok(e instanceof BatchError, String(e));
-  return e;
-}
+import { batchError } from '../../helpers/batch-error.js';
 
 async function withBridge(): Promise<FakeHost> {
   const host = new FakeHost();
@@ -44,7 +36,7 @@ test('bridge: created with address, mtu and MAC, up, with the kernel defaults', 
 test('creating a link that exists fails; the batch stops there and keeps earlier lines', async () => {
   const host = await withBridge();
   const lines = ['link add name br1 type bridge', 'link add name br0 type bridge', 'link add name br2 type bridge'];
-  const e = await failure(host.batch(lines));
+  const e = await batchError(host.batch(lines));
   assert.equal(e.kind, 'conflict');
   assert.equal(e.index, 1);
   assert.equal(e.detail, 'RTNETLINK answers: File exists');
@@ -54,14 +46,14 @@ test('creating a link that exists fails; the batch stops there and keeps earlier
 
 test('deleting or configuring a missing link fails; unknown master or netns fail like ip parse errors', async () => {
   const host = await withBridge();
-  assert.equal((await failure(host.batch(['link del dev nope']))).kind, 'not-found');
-  assert.equal((await failure(host.batch(['link set dev nope up']))).detail, 'Cannot find device "nope"');
-  const m = await failure(host.batch(['link add name v1 master nobr up type veth peer name p1']));
+  assert.equal((await batchError(host.batch(['link del dev nope']))).kind, 'not-found');
+  assert.equal((await batchError(host.batch(['link set dev nope up']))).detail, 'Cannot find device "nope"');
+  const m = await batchError(host.batch(['link add name v1 master nobr up type veth peer name p1']));
   assert.equal(m.detail, 'Error: argument "nobr" is wrong: Device does not exist');
   assert.equal(m.result?.code, 255);
-  const n = await failure(host.batch(['link add name v1 type veth peer name eth0 netns nons']));
+  const n = await batchError(host.batch(['link add name v1 type veth peer name eth0 netns nons']));
   assert.equal(n.kind, 'not-found');
-  assert.equal((await failure(host.batch(['link set dev lo up'], { netns: 'nons' }))).kind, 'not-found');
+  assert.equal((await batchError(host.batch(['link set dev lo up'], { netns: 'nons' }))).kind, 'not-found');
 });
 
 test('attach a sandbox, read both sides, detach removes the pair', async () => {
@@ -127,7 +119,7 @@ test('a gateway off every connected subnet is refused; routes go when their link
   await host.netns.add('c1');
   const plan = planAttach({ netns: 'c1', bridge: 'br0', hostName: 'v1', ifName: 'eth0', addresses: ['172.18.0.2/16'], gateway: '10.0.0.1' });
   await host.batch(plan.host);
-  const e = await failure(host.batch(plan.sandbox, { netns: 'c1' }));
+  const e = await batchError(host.batch(plan.sandbox, { netns: 'c1' }));
   assert.equal(e.line, 'route add default via 10.0.0.1 dev eth0');
   assert.deepEqual(e.applied, ['link set dev lo up', 'addr add 172.18.0.2/16 broadcast + dev eth0', 'link set dev eth0 up']);
   await host.batch(['route add default via 172.18.0.1 dev eth0'], { netns: 'c1' });
@@ -153,7 +145,7 @@ test('netns add inside a host batch, and refused under -n', async () => {
   await host.batch(['netns add c9']);
   assert.deepEqual(await host.netns.list(), ['c9']);
   await assert.rejects(host.batch(['netns add c8'], { netns: 'c9' }), /cannot run under ip -n/);
-  assert.equal((await failure(host.batch(['netns add c9']))).kind, 'conflict');
+  assert.equal((await batchError(host.batch(['netns add c9']))).kind, 'conflict');
 });
 
 test('sysctls: defaults, per-link keys follow the link, missing ones', async () => {

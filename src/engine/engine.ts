@@ -835,10 +835,7 @@ export class BerthEngine implements Engine {
     if (!this.deps.config.userlandProxy || !primary || c.ports.length === 0) return;
     // The first port that cannot be bound fails the start; undo closes what was started.
     undo.push(() => this.stopProxies(c.id));
-    await this.proxies.start(
-      c.id,
-      c.ports.map((p) => ({ ...p, containerIp: primary.ipv4 })),
-    );
+    await this.proxies.start(c.id, c.ports.map((p) => ({ ...p, containerIp: primary.ipv4 })));
   }
 
   private stopProxies(id: string): Promise<void> {

@@ -16,7 +16,7 @@ export type ProxyRequest =
 
 export interface ProxyAnswer {
   readonly id: number;
-  readonly error?: { readonly kind: string; readonly message: string };
+  readonly error?: { readonly kind: ErrorKind; readonly message: string };
 }
 
 type Pending = { resolve(): void; reject(e: Error): void };
@@ -68,7 +68,7 @@ export class ProxyThread implements ProxyPort {
     worker.on('message', (a: ProxyAnswer) => {
       const p = this.pending.get(a.id);
       this.pending.delete(a.id);
-      if (a.error) p?.reject(new BerthError(a.error.kind as ErrorKind, a.error.message));
+      if (a.error) p?.reject(new BerthError(a.error.kind, a.error.message));
       else p?.resolve();
     });
     const lost = (why: string): void => {

@@ -1,6 +1,7 @@
 // The userland proxy thread's side (./proxy-thread.ts): a ProxyGroups that does
 // what the messages ask and answers each with its id.
 import { parentPort } from 'node:worker_threads';
+import { asBerthError } from '../model/errors.js';
 import { ProxyGroups } from './proxy-groups.js';
 import type { ProxyAnswer, ProxyRequest } from './proxy-thread.js';
 
@@ -13,8 +14,8 @@ port.on('message', (m: ProxyRequest) => {
   done.then(
     () => port.postMessage({ id: m.id } satisfies ProxyAnswer),
     (e: unknown) => {
-      const error = e instanceof Error ? { kind: 'kind' in e && typeof e.kind === 'string' ? e.kind : 'system', message: e.message } : { kind: 'system', message: String(e) };
-      port.postMessage({ id: m.id, error } satisfies ProxyAnswer);
+      const { kind, message } = asBerthError(e);
+      port.postMessage({ id: m.id, error: { kind, message } } satisfies ProxyAnswer);
     },
   );
 });

@@ -453,12 +453,24 @@ const ANY_COMMAND_FAILED = /^Command failed \S*:\d+$/;
 export const markersIn = (stdout: string): number => (stdout.match(MARKER_OUTPUT) ?? []).length;
 
 /** The physical input line ip names in its "Command failed <input>:N" on `stderr`, if it does (the first such). */
-export function failedInputLine(stderr: string, input = '-'): number | undefined {
+function failedInputLine(stderr: string, input = '-'): number | undefined {
   const prefix = `Command failed ${input}:`;
   for (const line of stderr.split('\n')) {
     if (line.startsWith(prefix) && /^\d+$/.test(line.slice(prefix.length))) return Number(line.slice(prefix.length));
   }
   return undefined;
+}
+
+/**
+ * The index of the line a batch of `count` lines stopped at, each line followed by
+ * its marker (two input lines per line, counted after `linesBefore`): the one ip
+ * names in "Command failed <input>:N", else the first whose marker did not come
+ * back (a parse error ends ip without naming its line; nothing ran in a
+ * namespace ip could not enter).
+ */
+export function stoppedAt(stderr: string, markers: number, count: number, input = '-', linesBefore = 0): number {
+  const failed = failedInputLine(stderr, input);
+  return failed !== undefined ? Math.floor((failed - linesBefore - 1) / 2) : Math.min(markers, count);
 }
 
 /** What ip said on `stderr` for a failure, without its "Command failed" lines. */
@@ -487,11 +499,6 @@ export function checkLine(line: BatchLine, inNetns: boolean): void {
 /** A batch in the caller's namespace. */
 export const IP_BATCH_ARGV = ['ip', '-batch', '-'] as const;
 
-/**
- * Runs `ip [-n NS] -batch -` with the lines on stdin, stopping at the first
- * failure, which becomes a BatchError naming the failing line. No process for
- * an empty batch.
- */
 /** Checks a batch's lines and namespaces before anything runs. */
 export function checkBatch(lines: readonly BatchLine[], options: ApplyBatchOptions): void {
   if (options.netns !== undefined) validateNetnsName(options.netns);
@@ -533,17 +540,7 @@ export function inTwoSteps(runPart: (lines: readonly BatchLine[], where: { reado
 /** Maps a failed `ip -batch` run of `lines` (with markers) to a BatchError. Exported for tests. */
 export function batchFailure(lines: readonly BatchLine[], result: ExecResult, netns: string | undefined): BatchError {
   const detail = failureDetail(result.stderr, `exit status ${result.code}`);
-  const failed = failedInputLine(result.stderr);
-  const markers = markersIn(result.stdout);
-  let index: number;
-  if (failed !== undefined) {
-    index = Math.floor((failed - 1) / 2); // two physical lines per line
-  } else if (netns !== undefined && markers === 0 && /^Cannot open network namespace/m.test(result.stderr)) {
-    // `ip -n` could not enter the namespace: nothing ran.
-    index = 0;
-  } else {
-    index = Math.min(markers, lines.length);
-  }
+  const index = stoppedAt(result.stderr, markersIn(result.stdout), lines.length);
   return new BatchError(classifyIpError(detail), lines, index, detail, netns, result);
 }
 

@@ -29,9 +29,9 @@ import {
   MARKER,
   checkBatch,
   classifyIpError,
-  failedInputLine,
   failureDetail,
   markersIn,
+  stoppedAt,
   type BatchLine,
   type BatchRunner,
 } from './ip-batch.js';
@@ -115,15 +115,12 @@ export class IpSession {
 
   /** The BatchError of a change that stopped, over its host lines then its namespace's. */
   private failure(host: readonly BatchLine[], inNetns: InNetns | undefined, heard: Failed): BatchError {
-    // Two input lines per line (it and its marker); where ip does not name the line, the markers say how far it got.
+    // The parent numbers its lines from its start; the child, from its file's. The child's markers follow the host lines'.
     const markers = markersIn(heard.stdout);
-    const failedLine = failedInputLine(heard.stderr);
-    let index = failedLine !== undefined ? Math.floor((failedLine - heard.linesBefore - 1) / 2) : Math.min(markers, host.length);
+    let index = stoppedAt(heard.stderr, markers, host.length, '-', heard.linesBefore);
     let netns: string | undefined;
     if (inNetns && index >= host.length) {
-      const childLine = failedInputLine(heard.stderr, this.file);
-      const ran = childLine !== undefined ? Math.floor((childLine - 1) / 2) : Math.min(Math.max(markers - host.length, 0), inNetns.lines.length);
-      index = host.length + ran;
+      index = host.length + stoppedAt(heard.stderr, Math.max(markers - host.length, 0), inNetns.lines.length, this.file);
       netns = inNetns.netns;
     }
     const detail = failureDetail(heard.stderr, 'ip exited');

@@ -124,7 +124,8 @@ test('live-restore: a sandbox keeps running and serving while berthd is killed a
 test('a crash mid-start: the namespace it left is given back at the next start (recorded before it was made); a foreign one with the same prefix stays', async () => {
   // berthd is killed (SIGKILL) right after `ip` made crashme's namespace (`ip netns add`,
   // or the `netns add` line of a batch): its `ip` is a wrapper that runs the real one,
-  // then kills its caller.
+  // then kills its caller. berthd's batch ip is long-lived, so its input is passed on
+  // line by line and the kill waits for the namespace's mount, not for the input's end.
   const realIp = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => join(d, 'ip')).find((f) => existsSync(f));
   assert.ok(realIp, 'ip is on PATH');
   const dir = await mkdtemp(join(tmpdir(), 'berth-crash-'));
@@ -134,10 +135,12 @@ test('a crash mid-start: the namespace it left is given back at the next start (
     join(dir, 'ip'),
     [
       '#!/bin/sh',
-      'in=$(cat)',
-      `printf '%s\\n' "$in" | "${realIp}" "$@"; code=$?`,
-      `if [ "$1 $2 $3" = "netns add ${crashNs}" ] || printf '%s\\n' "$in" | grep -qx "netns add ${crashNs}"; then kill -KILL "$PPID"; fi`,
-      'exit "$code"',
+      `killer() { n=0; until grep -q " /run/netns/${crashNs} " /proc/self/mountinfo || [ $n -ge 500 ]; do n=$((n + 1)); sleep 0.01; done; kill -KILL "$PPID"; }`,
+      `if [ "$1 $2 $3" = "netns add ${crashNs}" ]; then "${realIp}" "$@"; code=$?; killer; exit "$code"; fi`,
+      'while IFS= read -r line; do',
+      `  printf '%s\\n' "$line"`,
+      `  if [ "$line" = "netns add ${crashNs}" ]; then killer & fi`,
+      `done | "${realIp}" "$@"`,
       '',
     ].join('\n'),
     { mode: 0o755 },

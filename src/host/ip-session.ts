@@ -20,8 +20,8 @@
 // someone else deleted and made again would be "not found" under its old index.
 // So a change that fails as not-found, in a process that served changes before,
 // is run again from its failing line in a fresh process, whose answer counts.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeScratchFile } from './scratch-file.js';
 import { ProcessSession, type Heard, type ProcessSessionOptions } from './process-session.js';
 import {
   BatchError,
@@ -88,7 +88,7 @@ export class IpSession {
     const failed = await this.session.exchange(
       () => {
         // Written when the change's turn comes: the change before it has read its own.
-        if (inNetns) writeFileSync(this.file, withMarkers(inNetns.lines), { mode: 0o600 });
+        if (inNetns) writeScratchFile(this.file, withMarkers(inNetns.lines));
         return withMarkers(parent);
       },
       (heard): Failed | null | undefined => {

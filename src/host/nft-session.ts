@@ -11,8 +11,8 @@
 //
 // nft -i keeps a history of its input lines, so after `renewAfter` transactions
 // the process is ended and the next transaction starts a fresh one.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeScratchFile } from './scratch-file.js';
 import { BerthError } from '../model/errors.js';
 import { ProcessSession, SessionError, firstError, type Heard, type ProcessSessionOptions } from './process-session.js';
 
@@ -47,7 +47,7 @@ export class NftSession {
       // Written at once, not through the thread pool: nft starts on the transaction
       // while berthd's thread goes on (starting a sandbox's proxies, say), instead of
       // waiting for that thread to take the write's completion.
-      writeFileSync(this.file, script, { mode: 0o600 });
+      writeScratchFile(this.file, script);
       return `${this.include}\n${marker}\n`;
     }, (heard) => outputBefore(heard, marker));
     if (/^(?:\S+: )?Error: /m.test(output)) throw new SessionError(`nft: ${firstError(output)}`, output);

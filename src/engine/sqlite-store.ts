@@ -7,7 +7,8 @@
 // holds (one document: a thousand rows took 2-3 ms to write and again to
 // delete). The iptables rules berth may own are rows (../render/owned-rows.ts).
 // Every save is one transaction writing only the rows that changed,
-// so a kill at any moment leaves the previous or the next state. A double lease
+// so a kill at any moment leaves the previous or the next state; only saves that
+// change what a reboot keeps wait for the disk (outlivesReboot). A double lease
 // is an error at commit: the indexes allow no name twice and no address twice on
 // a network, and a save that changes host ports checks that none is held twice.
 import Database from 'better-sqlite3';
@@ -101,7 +102,7 @@ function jsonOf(list: readonly unknown[]): string {
 interface Diff<R extends { readonly id: string }, D> {
   readonly next: Written<R, D>;
   readonly gone: readonly string[];
-  readonly changed: readonly { readonly record: R; readonly doc: D; readonly was: D }[];
+  readonly changed: readonly { readonly record: R; readonly doc: D; readonly was: D; readonly before: R }[];
   readonly added: readonly { readonly record: R; readonly doc: D }[];
 }
 
@@ -123,17 +124,46 @@ class Written<R extends { readonly id: string }, D> {
 
   diff(records: readonly R[]): Diff<R, D> {
     const next = new Written<R, D>(this.serialize, this.same);
-    const changed: { record: R; doc: D; was: D }[] = [];
+    const changed: { record: R; doc: D; was: D; before: R }[] = [];
     const added: { record: R; doc: D }[] = [];
     for (const record of records) {
       const was = this.byId.get(record.id);
       const doc = was?.record === record ? was.doc : this.serialize(record);
       next.byId.set(record.id, { record, doc });
       if (!was) added.push({ record, doc });
-      else if (!this.same(was.doc, doc)) changed.push({ record, doc, was: was.doc });
+      else if (!this.same(was.doc, doc)) changed.push({ record, doc, was: was.doc, before: was.record });
     }
     return { next, gone: [...this.byId.keys()].filter((id) => !next.byId.has(id)), changed, added };
   }
+}
+
+interface Diffs {
+  readonly n: Diff<NetworkRecord, string>;
+  readonly e: Diff<EndpointRecord, string>;
+  readonly c: Diff<ContainerRecord, ContainerParts>;
+}
+
+/** A container's fields that describe what runs now: its sandbox's namespace, state and host ports. */
+const RUNTIME_FIELDS: ReadonlySet<string> = new Set<keyof ContainerRecord>(['state', 'startSeq', 'ports', 'netns']);
+
+/**
+ * Whether a save changes what a reboot keeps: networks, containers and their
+ * configuration, an unfinished restore. Everything else (endpoints, sandboxes'
+ * state and host ports, the rules, the allocators' cursors) describes what runs
+ * now, which a power loss ends anyway, so its commits are not waited for on disk
+ * (SQLite's WAL with synchronous=NORMAL: a kill still loses nothing, and a power
+ * loss only the latest such commits, never part of one). The rest of the save
+ * path is a millisecond or two; each wait for the disk was as much again.
+ */
+function outlivesReboot({ n, c }: Diffs, s: State, restoringBefore: unknown): boolean {
+  if (n.gone.length + n.changed.length + n.added.length + c.gone.length + c.added.length > 0) return true;
+  if ((s.restoring ?? null) !== restoringBefore) return true;
+  return c.changed.some(({ record, before }) => containerConfigChanged(before, record));
+}
+
+/** Whether a container's configuration differs between two versions of its record (records are immutable: a field kept is the same value). */
+export function containerConfigChanged(before: ContainerRecord, after: ContainerRecord): boolean {
+  return (Object.keys(after) as (keyof ContainerRecord)[]).some((k) => !RUNTIME_FIELDS.has(k) && after[k] !== before[k]);
 }
 
 const sameText = (a: string, b: string): boolean => a === b;
@@ -147,7 +177,9 @@ export function sqliteStore(dataRoot: string): SqliteStore {
   mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
   const db = new Database(join(dataRoot, 'berth.db'));
   db.pragma('journal_mode = WAL'); // a commit survives the process being killed
-  db.pragma('synchronous = FULL'); // ... and the machine losing power
+  // ... and the machine losing power, when it changes what a reboot keeps (outlivesReboot)
+  let synchronous: 'FULL' | 'NORMAL' = 'FULL';
+  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   migrate(db);
 
@@ -187,10 +219,7 @@ export function sqliteStore(dataRoot: string): SqliteStore {
 
   // Rows that go are deleted before any is written, and rows are never
   // replaced: the unique indexes fail only a state that really holds something twice.
-  const write = db.transaction((s: State): typeof written => {
-    const n = written.networks.diff(s.networks);
-    const e = written.endpoints.diff(s.endpoints);
-    const c = written.containers.diff(s.containers);
+  const write = db.transaction((s: State, { n, e, c }: Diffs): typeof written => {
     const portsChanged = c.changed.filter((x) => x.was.ports !== x.doc.ports);
     if (portsChanged.length > 0 || c.added.some((x) => x.record.ports.length > 0)) checkHostPorts(s.containers);
     for (const id of e.gone) drop.endpoints.run(id);
@@ -271,8 +300,15 @@ export function sqliteStore(dataRoot: string): SqliteStore {
     },
     save(state) {
       try {
+        const diffs: Diffs = {
+          n: written.networks.diff(state.networks),
+          e: written.endpoints.diff(state.endpoints),
+          c: written.containers.diff(state.containers),
+        };
+        const sync = outlivesReboot(diffs, state, written.meta.get('restoring')?.value ?? null) ? 'FULL' : 'NORMAL';
+        if (sync !== synchronous) db.pragma(`synchronous = ${(synchronous = sync)}`);
         // Taken as written only once the transaction committed.
-        written = write(state);
+        written = write(state, diffs);
       } catch (e) {
         throw systemError(`cannot save berth state: ${(e as Error).message}`, e);
       }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { sqliteStore } from '../../../src/engine/sqlite-store.js';
+import { containerConfigChanged, sqliteStore } from '../../../src/engine/sqlite-store.js';
 import { EMPTY_STATE, type State } from '../../../src/engine/store.js';
 import type { ContainerRecord, EndpointRecord, NetworkRecord } from '../../../src/engine/types.js';
 import type { DesiredRules } from '../../../src/render/ir.js';
@@ -247,6 +247,31 @@ describe('sqliteStore', () => {
       const running: State = { ...base, containers: [{ ...web, state: { status: 'running' } as ContainerRecord['state'], startSeq: 4 }] };
       a.save(running);
       assert.deepEqual(open().load(), running);
+    });
+  });
+
+  it('tells a container\'s configuration changing from what only runs now (state, host ports, namespace, start order): only the first must outlive a reboot', () => {
+    const c = container('c1', 'web');
+    const running = { ...c, state: { ...c.state, status: 'running', pid: 42 }, startSeq: 7, netns: 'berth-c1', ports: [{ proto: 'tcp', containerPort: 80, hostIp: '', hostPort: 8080 }] } as ContainerRecord;
+    assert.equal(containerConfigChanged(c, running), false);
+    assert.equal(containerConfigChanged(running, c), false);
+    assert.equal(containerConfigChanged(c, { ...c, name: 'web2' }), true);
+    assert.equal(containerConfigChanged(c, { ...c, networks: [{ networkId: 'n2', ipv4: null, aliases: [] }] }), true);
+    assert.equal(containerConfigChanged(c, { ...c, autoRemove: true }), true);
+  });
+
+  it('loads back the last state after saves that change only what runs now, between ones that change what a reboot keeps', () => {
+    withStore((open) => {
+      const a = open();
+      a.save(base);
+      const c1 = base.containers[0] as ContainerRecord;
+      const started: State = { ...base, seq: 4, containers: [{ ...c1, startSeq: 4, netns: 'berth-web', state: { ...c1.state, status: 'running' } }, ...base.containers.slice(1)] };
+      a.save(started);
+      const renamed: State = { ...started, containers: [{ ...(started.containers[0] as ContainerRecord), name: 'front' }, ...started.containers.slice(1)] };
+      a.save(renamed);
+      const stopped: State = { ...renamed, endpoints: [], containers: renamed.containers.map((c) => ({ ...c, netns: '', state: { ...c.state, status: 'exited' } })) };
+      a.save(stopped);
+      assert.deepEqual(open().load(), stopped);
     });
   });
 });

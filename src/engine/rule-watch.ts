@@ -15,6 +15,7 @@
 // the change's rules at once; after twice as many lines it starts anyway.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterBurst } from './after-burst.js';
+import { MonitorCommits } from './monitor-commits.js';
 
 export interface RuleWatch {
   stop(): void;
@@ -40,13 +41,6 @@ export interface RuleWatchOptions {
   readonly renewQuietMs?: number;
   /** The monitor's command (default `nft monitor`). */
   readonly command?: readonly [string, ...string[]];
-}
-
-/** `# new generation 42 by process 1234 (iptables-nft-re)` -> 1234; null when not such a line, -1 when it names no process. */
-export function generationPid(line: string): number | null {
-  if (!line.startsWith('# new generation')) return null;
-  const m = /by process (\d+)/.exec(line);
-  return m ? Number(m[1]) : -1;
 }
 
 export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOptions = {}): RuleWatch {
@@ -76,37 +70,24 @@ export function watchRules(onChange: (reason: string) => void, opts: RuleWatchOp
       opts.onForeignCommit?.(['ruleset', chunk.toString('utf8').trim()]);
       fire('events lost');
     });
-    let buffered = '';
-    let batch: string[] = []; // what the commit being printed changed
-    let printed = 0;
+    const commits = new MonitorCommits();
     let renewal: NodeJS.Timeout | undefined;
     const renew = (): void => {
       clearTimeout(renewal);
       if (monitor !== child || stopped) return;
-      opts.log?.(`nft monitor printed ${printed} lines: starting a fresh one`);
+      opts.log?.(`nft monitor printed ${commits.lines} lines: starting a fresh one`);
       startMonitor(child);
     };
     child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
       let foreign = false;
-      for (const line of lines) {
-        const pid = generationPid(line);
-        if (pid === null) {
-          batch.push(line);
-          continue;
-        }
-        if (!(pid > 0 && opts.owns?.(pid))) {
-          foreign = true;
-          opts.onForeignCommit?.(batch);
-        }
-        batch = [];
-      }
+      commits.push(chunk, (pid, lines) => {
+        if (pid > 0 && opts.owns?.(pid)) return;
+        foreign = true;
+        opts.onForeignCommit?.(lines());
+      });
       if (foreign) fire('ruleset changed');
-      printed += lines.length;
-      if (printed >= 2 * renewAfterLines) renew();
-      else if (printed >= renewAfterLines) {
+      if (commits.lines >= 2 * renewAfterLines) renew();
+      else if (commits.lines >= renewAfterLines) {
         clearTimeout(renewal);
         renewal = setTimeout(renew, renewQuietMs).unref();
       }

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OwnCommits } from '../../../src/engine/own-commits.js';
-import { generationPid } from '../../../src/engine/rule-watch.js';
-
-describe('generationPid', () => {
-  it('reads the committing process from nft monitor lines', () => {
-    assert.equal(generationPid('# new generation 2 by process 31460 (iptables)'), 31460);
-    assert.equal(generationPid('# new generation 3 by process 7 (nft)'), 7);
-    assert.equal(generationPid('# new generation 4'), -1, 'a commit of unknown origin');
-    assert.equal(generationPid('add table ip filter'), null);
-  });
-});
 
 describe('OwnCommits', () => {
   it('owns the pids it noted, for ten seconds', () => {

@@ -4,14 +4,18 @@
 // clients (docker, berth CLIs) that run outside.
 import { readFile } from 'node:fs/promises';
 import { NetnsSet, descendants, mustRun } from '../test/helpers/netns.js';
+import { SANDBOX_COMMAND } from './systems/system.js';
 
 export interface Usage {
   /** Sum of the processes' resident set sizes (shared pages count once per process). */
   readonly rssBytes: number;
+  /** The same without the sandboxes' own command (SANDBOX_COMMAND), which every system runs alike: what the system itself needs. */
+  readonly systemRssBytes: number;
   readonly processes: number;
 }
 
 interface ProcStat {
+  readonly command: string;
   readonly rssPages: number;
   readonly cpuTicks: number; // utime + stime
 }
@@ -28,7 +32,7 @@ async function procStat(pid: number): Promise<ProcStat | null> {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name, from field 3 (state) on.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { cpuTicks: Number(f[11]) + Number(f[12]), rssPages: Number(f[21]) };
+    return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuTicks: Number(f[11]) + Number(f[12]), rssPages: Number(f[21]) };
   } catch {
     return null; // exited meanwhile
   }
@@ -50,18 +54,26 @@ export async function usage(ns: string): Promise<Usage> {
   const procs = await systemProcs(ns);
   const page = await pageBytes();
   let pages = 0;
-  for (const s of procs.values()) pages += s.rssPages;
-  return { rssBytes: pages * page, processes: procs.size };
+  let sandboxPages = 0;
+  for (const s of procs.values()) {
+    pages += s.rssPages;
+    if (s.command === SANDBOX_COMMAND[0]) sandboxPages += s.rssPages;
+  }
+  return { rssBytes: pages * page, systemRssBytes: (pages - sandboxPages) * page, processes: procs.size };
 }
 
 /** The larger of each figure (they may peak at different moments). */
 export function maxUsage(a: Usage, b: Usage): Usage {
-  return { rssBytes: Math.max(a.rssBytes, b.rssBytes), processes: Math.max(a.processes, b.processes) };
+  return {
+    rssBytes: Math.max(a.rssBytes, b.rssBytes),
+    systemRssBytes: Math.max(a.systemRssBytes, b.systemRssBytes),
+    processes: Math.max(a.processes, b.processes),
+  };
 }
 
 /** Samples usage(ns) every `intervalMs` until stopped; stop() resolves with the peak. */
 export function startPeakSampler(ns: string, intervalMs: number): { stop(): Promise<Usage> } {
-  let peak: Usage = { rssBytes: 0, processes: 0 };
+  let peak: Usage = { rssBytes: 0, systemRssBytes: 0, processes: 0 };
   let running = true;
   const loop = (async () => {
     while (running) {

@@ -1,7 +1,7 @@
 // Renders a run's measurements as markdown (docs/benchmarks.md): pure, so it is
 // unit-tested; writing the file is the caller's one line.
 import type { BenchReport, DatapathRow, Floor, FootprintRow, TimingRow } from './results.js';
-import { BERTH_VARIANTS, SYSTEM_TITLES, isBerth, type BerthName, type SystemName } from './systems/system.js';
+import { BERTH_VARIANTS, SANDBOX_COMMAND, SYSTEM_TITLES, isBerth, type BerthName, type SystemName } from './systems/system.js';
 import { formatBytes, formatCount, formatFactor, formatMs, formatRatio, median, percentile, ratio } from './stats.js';
 import { FLOOR_TARGET, OP_TARGETS, floorKind, within, type FloorKind } from './targets.js';
 import { LONG_RUN_MS } from './measure.js';
@@ -161,14 +161,18 @@ function footprintSection(rows: readonly FootprintRow[]): string {
   if (rows.length === 0) return '';
   const ports = rows[0]!.ports;
   const u = (x: { processes: number; rssBytes: number }) => [formatCount(x.processes), formatBytes(x.rssBytes)];
+  const growth = (r: FootprintRow) => {
+    const bytes = r.peak.systemRssBytes - r.idle.systemRssBytes;
+    return `${bytes < 0 ? '−' : ''}${formatBytes(Math.abs(bytes))}`;
+  };
   return [
     `## Processes and memory for ${formatCount(ports)} published ports`,
     '',
-    `One sandbox publishing ${formatCount(ports)} ports as separate mappings, in a run of its own. Processes: those in the system's host namespace and their descendants (daemons, proxies, shims, sandbox processes, plugins and the iptables they run), not the CLI clients. Memory: the sum of their resident set sizes (pages shared between processes count once per process). Peak: the largest figures sampled (every 50 ms, or as fast as /proc can be read) while the sandbox starts.`,
+    `One sandbox publishing ${formatCount(ports)} ports as separate mappings, in a run of its own. Processes: those in the system's host namespace and their descendants (daemons, proxies, shims, sandbox processes, plugins and the iptables they run), not the CLI clients. Memory: the sum of their resident set sizes (pages shared between processes count once per process). Peak: the largest figures sampled (every 50 ms, or as fast as /proc can be read) while the sandbox starts. The last column is what the ports cost the system itself: its peak over idle without the sandbox's own command (\`${SANDBOX_COMMAND.join(' ')}\`, which berth and dockerd run alike); berth's shim and dockerd's containerd-shim count as the system's.`,
     '',
     table(
-      ['system', 'idle: processes', 'idle: RSS', 'peak: processes', 'peak: RSS', 'up: processes', 'up: RSS'],
-      rows.map((r) => [SYSTEM_TITLES[r.system], ...u(r.idle), ...u(r.peak), ...u(r.after)]),
+      ['system', 'idle: processes', 'idle: RSS', 'peak: processes', 'peak: RSS', 'up: processes', 'up: RSS', "peak over idle, the system's own"],
+      rows.map((r) => [SYSTEM_TITLES[r.system], ...u(r.idle), ...u(r.peak), ...u(r.after), growth(r)]),
     ),
   ].join('\n');
 }

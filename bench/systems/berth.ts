@@ -7,15 +7,14 @@
 import { BerthHost, type FirewallBackendName } from '../../test/helpers/berthd.js';
 import { BerthClient } from '../../src/cli/client.js';
 import { portList, publishFlags, type PortSet } from '../ports.js';
-import { BERTH_VARIANTS, type BerthName, type NetworkOps, type System } from './system.js';
+import { BERTH_VARIANTS, SANDBOX_COMMAND, type BerthName, type NetworkOps, type System } from './system.js';
 
-const COMMAND = ['sleep', '3600'];
 
 /** The Engine API create body for a sandbox publishing `ports` (the docker CLI too sends ranges as single ports). */
 function createBody(ports: PortSet): Record<string, unknown> {
   const keys = portList(ports).map((p) => [`${p}/tcp`, p] as const);
   return {
-    Cmd: COMMAND,
+    Cmd: SANDBOX_COMMAND,
     ExposedPorts: Object.fromEntries(keys.map(([k]) => [k, {}])),
     HostConfig: { PortBindings: Object.fromEntries(keys.map(([k, p]) => [k, [{ HostIp: '', HostPort: String(p) }]])) },
   };
@@ -48,7 +47,7 @@ export class BerthSystem implements System {
 
   async addSandbox(name: string, ports: PortSet): Promise<void> {
     if (this.via === 'cli') {
-      await this.host.ok(['run', '-d', '--name', name, ...publishFlags(ports), '--', ...COMMAND]);
+      await this.host.ok(['run', '-d', '--name', name, ...publishFlags(ports), '--', ...SANDBOX_COMMAND]);
       return;
     }
     const { Id } = await this.client.containerCreate(name, createBody(ports));

@@ -3,7 +3,7 @@
 import { NetnsSet, uniquePrefix } from '../../test/helpers/netns.js';
 import { IMAGE, startDockerd, type Dockerd } from '../../test/differential/dockerd.js';
 import { publishFlags, type PortSet } from '../ports.js';
-import { OP_TIMEOUT_MS, type NetworkOps, type System } from './system.js';
+import { OP_TIMEOUT_MS, SANDBOX_COMMAND, type NetworkOps, type System } from './system.js';
 
 export class DockerdSystem implements System {
   readonly name = 'dockerd';
@@ -22,7 +22,7 @@ export class DockerdSystem implements System {
   }
 
   addSandbox(name: string, ports: PortSet): Promise<void> {
-    return this.docker(['run', '-d', '--name', name, ...publishFlags(ports), IMAGE, 'sleep', '3600']);
+    return this.docker(['run', '-d', '--name', name, ...publishFlags(ports), IMAGE, ...SANDBOX_COMMAND]);
   }
 
   removeSandbox(name: string): Promise<void> {

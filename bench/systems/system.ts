@@ -31,6 +31,9 @@ export const SYSTEM_TITLES: Readonly<Record<SystemName, string>> = {
 /** Bound on one operation of a system (dockerd needs over a minute for 1000 ports). */
 export const OP_TIMEOUT_MS = 20 * 60_000;
 
+/** What every sandbox runs, in each system that starts a process in it (berth, dockerd). */
+export const SANDBOX_COMMAND = ['sleep', '3600'] as const;
+
 export interface NetworkOps {
   create(name: string): Promise<void>;
   remove(name: string): Promise<void>;

@@ -87,7 +87,8 @@ describe('bench targets', () => {
 });
 
 describe('bench report', () => {
-  const usage = (processes: number, mib: number) => ({ processes, rssBytes: mib * 1024 * 1024 });
+  /** `sandboxMib` of the RSS is the sandboxes' own command. */
+  const usage = (processes: number, mib: number, sandboxMib = 0) => ({ processes, rssBytes: mib * 1024 * 1024, systemRssBytes: (mib - sandboxMib) * 1024 * 1024 });
   const floor = { after: 'publish 1000 ports: start', iptablesMs: [90, 91, 92], nftMs: [18, 19, 17], iptablesRules: 3015, nftRules: 9, nftElements: 3000 };
   const report: BenchReport = {
     machine: { cpus: '2 × Test CPU', memory: '4.00 GiB', kernel: '6.1.0', os: 'Debian', versions: { berth: 'abc1234', dockerd: 'Docker version 20.10.24' } },
@@ -114,8 +115,9 @@ describe('bench report', () => {
       },
     ],
     footprint: [
-      { system: 'berth', ports: 1000, idle: usage(3, 70), peak: usage(5, 90), after: usage(4, 85) },
-      { system: 'dockerd', ports: 1000, idle: usage(2, 120), peak: usage(2006, 6758), after: usage(2006, 6758) },
+      { system: 'berth', ports: 1000, idle: usage(3, 70), peak: usage(5, 90, 1.5), after: usage(4, 85, 1.5) },
+      { system: 'dockerd', ports: 1000, idle: usage(2, 120), peak: usage(2006, 6758, 1), after: usage(2006, 6758, 1) },
+      { system: 'netavark', ports: 1000, idle: usage(0, 0), peak: usage(2, 11.5), after: usage(0, 0) },
     ],
     datapath: [
       { backend: 'iptables', published: 10, position: 'first', hostPort: 20009, rules: 45, rates: [15_000, 16_000, 15_500] },
@@ -161,7 +163,9 @@ describe('bench report', () => {
 
   it('has the footprint and the datapath of both backends, with the nftables verdict', () => {
     assert.match(text, /## Processes and memory for 1,000 published ports/);
-    assert.match(text, /\| dockerd 20.10 \| 2 \| 120 MiB \| 2,006 \| 6.60 GiB \| 2,006 \| 6.60 GiB \|/);
+    assert.match(text, /\| dockerd 20.10 \| 2 \| 120 MiB \| 2,006 \| 6.60 GiB \| 2,006 \| 6.60 GiB \| 6.48 GiB \|/);
+    assert.match(text, /\| berth \| 3 \| 70.0 MiB \| 5 \| 90.0 MiB \| 4 \| 85.0 MiB \| 18.5 MiB \|/, 'peak over idle without the sandbox\'s sleep');
+    assert.match(text, /\| netavark 1.4 \| 0 \| 0 B \| 2 \| 11.5 MiB \| 0 \| 0 B \| 11.5 MiB \|/);
     assert.match(text, /\| iptables \| 10,000 \| 30,015 rules \| 29999 \(DNAT rule first\) \| 3,750 \| 3,700–3,800 \| 0.242× \| yes \|/);
     assert.match(text, /\| nftables \| 10,000 \| 30 rules, 20,005 set and map elements \| 20000 \(map element\) \| 12,200 \| 12,100–12,900 \| 0.976× \| no \|/);
     assert.match(text, /nftables backend: with 10,000 published ports a port takes 12,200 new connections\/s, with 10 ports 12,500: 0.976× \(median over median\)\. Falls measurably: no\. .*\(here 12,100–12,900 against 12,000–13,000 connections\/s\)/);

@@ -796,7 +796,7 @@ export class BerthEngine implements Engine {
     if (before?.id === after?.id) return;
     const network = after && this.state.networks.find((n) => n.id === after.networkId);
     await this.deps.host.setDefaultRoute(c.netns, network && !network.internal ? network.ipam[0]!.gateway : null);
-    await this.stopProxies(c.id);
+    await this.proxies.stop(c.id);
     let ports = c.ports;
     if (!network || network.internal) ports = [];
     else if (ports.length === 0) ports = await this.externalConnectivity(c, after, () => this.allocatePorts(c, after));
@@ -834,12 +834,8 @@ export class BerthEngine implements Engine {
   private async startProxies(c: ContainerRecord, primary: EndpointRecord | undefined, undo: Undo): Promise<void> {
     if (!this.deps.config.userlandProxy || !primary || c.ports.length === 0) return;
     // The first port that cannot be bound fails the start; undo closes what was started.
-    undo.push(() => this.stopProxies(c.id));
+    undo.push(() => this.proxies.stop(c.id));
     await this.proxies.start(c.id, c.ports.map((p) => ({ ...p, containerIp: primary.ipv4 })));
-  }
-
-  private stopProxies(id: string): Promise<void> {
-    return this.proxies.stop(id);
   }
 
   /** The sandbox's process ended: release its networking, keep or remove its record. */
@@ -879,7 +875,7 @@ export class BerthEngine implements Engine {
       else for (const v of veths) await this.deps.host.detach(v).catch((err: Error) => this.deps.log(`detach ${v}: ${err.message}`));
     };
     // The kernel's work is started first: closing a thousand listeners keeps this thread busy meanwhile.
-    await allSettled([links(), withRules ? this.syncRules() : Promise.resolve(), this.stopProxies(c.id)]);
+    await allSettled([links(), withRules ? this.syncRules() : Promise.resolve(), this.proxies.stop(c.id)]);
     const released = { ...c, ports: [], netns: '' };
     this.replaceContainer(released);
     return released;

@@ -203,12 +203,18 @@ export class Fields {
     return Fields.of(this.raw(key), this.name(key));
   }
 
-  /** An object's entries (for maps keyed by user data, e.g. ExposedPorts). */
-  entries(key: string): [string, unknown][] | undefined {
+  /** An object keyed by user data (e.g. ExposedPorts), as it is. */
+  record(key: string): Readonly<Record<string, unknown>> | undefined {
     const v = this.raw(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'object' || Array.isArray(v)) throw wrongType(this.name(key), 'object', v);
-    return Object.entries(v as Record<string, unknown>);
+    return v as Record<string, unknown>;
+  }
+
+  /** An object's entries (for maps keyed by user data). */
+  entries(key: string): [string, unknown][] | undefined {
+    const v = this.record(key);
+    return v && Object.entries(v);
   }
 
   list(key: string): unknown[] | undefined {

@@ -204,7 +204,7 @@ export function boundPorts(c: DockerContainerJson): Bound[] {
 
 function requestedBindings(c: DockerContainerJson): PortBindingSpec[] {
   try {
-    return planPortBindings(parseApiPorts(c.Config?.ExposedPorts, c.HostConfig?.PortBindings), c.HostConfig?.PublishAllPorts === true);
+    return planPortBindings(parseApiPorts(Object.keys(c.Config?.ExposedPorts ?? {}), c.HostConfig?.PortBindings ?? {}), c.HostConfig?.PublishAllPorts === true);
   } catch {
     return []; // then the bindings keep the order dockerd lists them in
   }

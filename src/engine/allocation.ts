@@ -12,7 +12,7 @@ import {
   checkStaticIpAllowed,
   type NetworkIpam,
 } from '../model/ipam/index.js';
-import { parsePublishOptions, planPortBindings } from '../model/port-binding.js';
+import { planPortBindings, type ParsedPorts, type PortBindingSpec } from '../model/port-binding.js';
 import { allocateHostPorts, type PortAllocatorState } from '../model/port-allocator.js';
 import {
   generateId,
@@ -169,6 +169,13 @@ function parseNetworkMode(raw: string, state: State): { mode: NetworkMode; netwo
   return { mode: { kind: 'bridge', network: n.id }, network: n };
 }
 
+const NO_PORTS: ParsedPorts = { bindings: [], exposed: [] };
+
+/** What a container keeps of one of its bindings: the request its starts allocate a host port for. */
+export function portRequest(b: PortBindingSpec): PortRequest {
+  return { proto: b.proto, containerPort: b.containerPort, hostIp: b.hostIp, hostPortStart: b.hostPort?.start ?? null, hostPortEnd: b.hostPort?.end ?? null };
+}
+
 export function planContainer(
   req: ContainerCreateRequest,
   state: State,
@@ -182,18 +189,12 @@ export function planContainer(
   if (holder) throw containerNameConflict(name, holder.id);
   if (req.cmd.length === 0) throw invalid('No command specified');
   const { mode, network } = parseNetworkMode(req.networkMode ?? 'bridge', state);
-  const parsed = parsePublishOptions({ publish: req.portSpecs ?? [], expose: req.expose ?? [] });
+  const parsed = req.ports ?? NO_PORTS;
   const publishing = parsed.bindings.length > 0 || (req.publishAll ?? false);
   const warnings: string[] = [];
   if (mode.kind === 'container' && publishing) throw invalid('conflicting options: port publishing and the container type network mode');
   if (mode.kind === 'container' && parsed.exposed.length > 0) throw invalid('conflicting options: port exposing and the container type network mode');
-  let requests: PortRequest[] = planPortBindings(parsed, req.publishAll ?? false).map((b) => ({
-    proto: b.proto,
-    containerPort: b.containerPort,
-    hostIp: b.hostIp,
-    hostPortStart: b.hostPort?.start ?? null,
-    hostPortEnd: b.hostPort?.end ?? null,
-  }));
+  let requests = planPortBindings(parsed, req.publishAll ?? false).map(portRequest);
   if (mode.kind === 'host' && publishing) {
     warnings.push('Published ports are discarded when using host network mode');
     requests = [];

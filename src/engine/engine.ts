@@ -835,7 +835,9 @@ export class BerthEngine implements Engine {
     if (!this.deps.config.userlandProxy || !primary || c.ports.length === 0) return;
     // The first port that cannot be bound fails the start; undo closes what was started.
     undo.push(() => this.proxies.stop(c.id));
-    await this.proxies.start(c.id, c.ports.map((p) => ({ ...p, containerIp: primary.ipv4 })));
+    const containerIp = primary.ipv4;
+    // Written out rather than spread: this runs for every published port.
+    await this.proxies.start(c.id, c.ports.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort })));
   }
 
   /** The sandbox's process ended: release its networking, keep or remove its record. */

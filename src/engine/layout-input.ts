@@ -23,7 +23,10 @@ export function layoutInput(state: State, config: DaemonConfig): LayoutInput {
     const gw = gatewayEndpoint(state.endpoints.filter((e) => e.containerId === c.id), state.networks);
     const network = gw && state.networks.find((n) => n.id === gw.networkId);
     if (!gw || !network?.bridge) return [];
-    return c.ports.map((p) => ({ ...p, bridge: network.bridge!.name, containerIp: gw.ipv4 }));
+    const bridge = network.bridge.name;
+    const containerIp = gw.ipv4;
+    // Written out rather than spread: this runs for every published port.
+    return c.ports.map((p) => ({ bridge, proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
   });
   return { iptables: config.iptables, hairpin: !config.userlandProxy, networks, ports };
 }

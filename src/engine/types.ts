@@ -3,6 +3,7 @@
 // JSON shapes at the edge (src/api/shapes.ts).
 import type { DesiredRules } from '../render/ir.js';
 import type { DaemonConfig } from '../model/daemon-config.js';
+import type { ParsedPorts } from '../model/port-binding.js';
 
 export type Proto = 'tcp' | 'udp' | 'sctp';
 
@@ -119,8 +120,8 @@ export interface ContainerCreateRequest {
   readonly cmd: readonly string[];
   readonly networkMode?: string; // 'bridge' (default) | 'host' | 'none' | 'container:NAME' | network name/id
   readonly ipv4?: string; // --ip
-  readonly portSpecs?: readonly string[]; // -p values as typed
-  readonly expose?: readonly string[]; // --expose values
+  /** Published and exposed ports, parsed by the edge that took them (the API's PortBindings and ExposedPorts, or -p and --expose). */
+  readonly ports?: ParsedPorts;
   readonly publishAll?: boolean;
   readonly autoRemove?: boolean;
 }

@@ -89,20 +89,31 @@ function cursorKey(ip: string, proto: Proto, start: number, end: number): string
   return `${ip}/${proto}/${start}-${end}`;
 }
 
-/** Who holds each protocol/port: a conflict check costs the same however many ports are taken. */
+const PROTO_INDEX: Readonly<Record<Proto, number>> = { tcp: 0, udp: 1, sctp: 2 };
+
+/**
+ * Who holds each protocol/port: a conflict check costs the same however many ports are
+ * taken. Keyed by one number per protocol/port: this runs for every port.
+ */
 class Holders {
-  private readonly byPort = new Map<string, string[]>();
+  private readonly byPort = new Map<number, string[]>();
 
   constructor(allocations: readonly HostPortAllocation[]) {
-    for (const a of allocations) this.add(a.hostIp, a.proto, a.port);
+    for (let i = 0; i < allocations.length; i++) {
+      const a = allocations[i] as HostPortAllocation;
+      this.add(a.hostIp, a.proto, a.port);
+    }
   }
 
   busy(ip: string, proto: Proto, port: number): boolean {
-    return this.byPort.get(`${proto}/${port}`)?.some((held) => hostIpsConflict(held, ip)) ?? false;
+    const held = this.byPort.get(port * 4 + PROTO_INDEX[proto]);
+    if (held === undefined) return false;
+    for (let i = 0; i < held.length; i++) if (hostIpsConflict(held[i] as string, ip)) return true;
+    return false;
   }
 
   add(ip: string, proto: Proto, port: number): void {
-    const key = `${proto}/${port}`;
+    const key = port * 4 + PROTO_INDEX[proto];
     const held = this.byPort.get(key);
     if (held) held.push(ip);
     else this.byPort.set(key, [ip]);
@@ -169,7 +180,8 @@ export function allocateHostPorts(
   const allocations = [...state.allocations];
   const cursors = { ...state.cursors };
   const ports: number[] = [];
-  for (const r of reqs) {
+  for (let i = 0; i < reqs.length; i++) {
+    const r = reqs[i] as HostPortRequest;
     const { ip, port } = allocateOne(holders, cursors, r, ephemeral);
     holders.add(ip, r.proto, port);
     allocations.push({ hostIp: ip, proto: r.proto, port });

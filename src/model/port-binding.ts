@@ -56,24 +56,26 @@ export function formatPortRange(r: PortRange): string {
   return r.start === r.end ? String(r.start) : `${r.start}-${r.end}`;
 }
 
-/** nat.SplitProtoPort: `80/udp` -> ['udp', '80']; `80` -> ['tcp', '80']; `/udp` -> ['', '']. */
-export function splitProtoPort(raw: string): [string, string] {
-  const parts = raw.split('/');
-  const first = parts[0] ?? '';
-  if (raw === '' || first === '') return ['', ''];
-  if (parts.length === 1) return ['tcp', raw];
-  const second = parts[1] ?? '';
-  if (second === '') return ['tcp', first];
-  return [second, first];
+/** nat.SplitProtoPort: `80/udp` -> udp, 80; `80` -> tcp, 80; `/udp` -> '', ''. */
+export function splitProtoPort(raw: string): { readonly proto: string; readonly port: string } {
+  // indexOf, not split: this runs for every published port.
+  const slash = raw.indexOf('/');
+  const port = slash < 0 ? raw : raw.slice(0, slash);
+  if (port === '') return { proto: '', port: '' };
+  if (slash < 0) return { proto: 'tcp', port };
+  const next = raw.indexOf('/', slash + 1);
+  const proto = raw.slice(slash + 1, next < 0 ? raw.length : next);
+  return { proto: proto === '' ? 'tcp' : proto, port };
 }
 
 /** Go's strconv.ParseUint(s, 10, 16) error text, or the value. */
 function parseUint16(s: string): number | string {
   if (s === '') return `strconv.ParseUint: parsing "": invalid syntax`;
   let n = 0;
-  for (const ch of s) {
-    if (ch < '0' || ch > '9') return `strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`;
-    n = n * 10 + (ch.charCodeAt(0) - 48);
+  for (let i = 0; i < s.length; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return `strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`;
+    n = n * 10 + digit;
     if (n > 65535) return `strconv.ParseUint: parsing ${JSON.stringify(s)}: value out of range`;
   }
   return n;
@@ -198,7 +200,7 @@ export function isIp(text: string): boolean {
  */
 export function parsePortSpec(raw: string): PortBindingSpec[] {
   const [rawIp, hostPort, containerField] = splitParts(raw);
-  const [proto, containerPort] = splitProtoPort(containerField);
+  const { proto, port: containerPort } = splitProtoPort(containerField);
 
   const split = splitHostForPort(rawIp);
   if ('error' in split) throw invalid(`Invalid ip address ${rawIp}: ${split.error}`);
@@ -275,7 +277,7 @@ export function convertPublishLongSyntax(raw: string): string {
 /** One `--expose` value: `5000`, `5000-5002`, `5000/udp`. */
 export function parseExposeSpec(raw: string): ExposedPort[] {
   if (raw.includes(':')) throw invalid(`invalid port format for --expose: ${raw}`);
-  const [proto, port] = splitProtoPort(raw);
+  const { proto, port } = splitProtoPort(raw);
   let range: PortRange;
   try {
     range = parsePortRange(port);
@@ -301,7 +303,7 @@ export function parsePublishOptions(opts: { readonly publish: readonly string[];
 
 /** `80/tcp` (or `80`, meaning tcp) as a Docker API port key. */
 export function parsePortKey(key: string): ExposedPort {
-  const [proto, port] = splitProtoPort(key);
+  const { proto, port } = splitProtoPort(key);
   const n = parseUint16(port);
   if (typeof n === 'string' || n === 0) throw invalid(`invalid port specification: ${JSON.stringify(port)}`);
   const p = toProto(proto);
@@ -315,22 +317,37 @@ export interface ApiPortBinding {
 }
 
 /**
- * The Docker API's `Config.ExposedPorts` and `HostConfig.PortBindings`, validated like
- * the daemon (validatePortBindings) and turned into the internal shape.
+ * The Docker API's `Config.ExposedPorts` keys and `HostConfig.PortBindings`, validated
+ * like the daemon (validatePortBindings) and turned into the internal shape. Exposed
+ * are the ExposedPorts, then the ports of the bindings; each key is parsed once.
+ * (Indexed loops: in code not yet optimised, for-of and destructuring allocate per port.)
  */
 export function parseApiPorts(
-  exposedPorts: Readonly<Record<string, unknown>> | null | undefined,
-  portBindings: Readonly<Record<string, readonly ApiPortBinding[] | null>> | null | undefined,
+  exposedKeys: readonly string[],
+  portBindings: Readonly<Record<string, readonly ApiPortBinding[] | null | undefined>>,
 ): ParsedPorts {
   const exposed: ExposedPort[] = [];
   const seen = new Set<string>();
+  const byKey = new Map<string, ExposedPort>();
+  const expose = (key: string): ExposedPort => {
+    let port = byKey.get(key);
+    if (port === undefined) {
+      port = parsePortKey(key);
+      byKey.set(key, port);
+      addExposed(exposed, seen, port);
+    }
+    return port;
+  };
   const bindings: PortBindingSpec[] = [];
-  for (const key of Object.keys(exposedPorts ?? {})) addExposed(exposed, seen, parsePortKey(key));
-  for (const [key, list] of Object.entries(portBindings ?? {})) {
-    const port = parsePortKey(key);
-    addExposed(exposed, seen, port);
-    for (const b of list ?? []) {
-      const hostPortText = splitProtoPort(b.HostPort ?? '')[1];
+  for (let i = 0; i < exposedKeys.length; i++) expose(exposedKeys[i] as string);
+  const keys = Object.keys(portBindings);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const port = expose(key);
+    const list = portBindings[key] ?? [];
+    for (let j = 0; j < list.length; j++) {
+      const b = list[j] as ApiPortBinding;
+      const hostPortText = splitProtoPort(b.HostPort ?? '').port;
       let hostPort: PortRange | null = null;
       if (hostPortText !== '') {
         const r = tryPortRange(hostPortText);
@@ -352,40 +369,46 @@ export function parseApiPorts(
  * exposed port without a binding gets one ephemeral binding on all addresses.
  */
 export function planPortBindings(parsed: ParsedPorts, publishAll: boolean): PortBindingSpec[] {
-  interface Entry { readonly port: ExposedPort; readonly binding: PortBindingSpec | null; readonly seq: number }
-  const entries: Entry[] = [];
-  const ports: ExposedPort[] = [...parsed.exposed];
-  const seen = new Set(ports.map(portKey));
-  for (const b of parsed.bindings) addExposed(ports, seen, { port: b.containerPort, proto: b.proto });
-  const bindingsOf = new Map<string, PortBindingSpec[]>();
-  for (const b of parsed.bindings) {
-    const key = portKey({ port: b.containerPort, proto: b.proto });
+  // Ports as one number each, indexed loops: this runs for every port, often before it is optimised.
+  const id = (port: number, proto: Proto): number => port * 4 + PROTOS.indexOf(proto);
+  const ports = new Map<number, ExposedPort>();
+  for (let i = 0; i < parsed.exposed.length; i++) {
+    const p = parsed.exposed[i] as ExposedPort;
+    if (!ports.has(id(p.port, p.proto))) ports.set(id(p.port, p.proto), p);
+  }
+  const bindingsOf = new Map<number, PortBindingSpec[]>();
+  for (let i = 0; i < parsed.bindings.length; i++) {
+    const b = parsed.bindings[i] as PortBindingSpec;
+    const key = id(b.containerPort, b.proto);
+    if (!ports.has(key)) ports.set(key, { port: b.containerPort, proto: b.proto });
     const list = bindingsOf.get(key);
     if (list) list.push(b);
     else bindingsOf.set(key, [b]);
   }
-  for (const port of ports) {
-    const mine = bindingsOf.get(portKey(port)) ?? [];
-    if (mine.length === 0) entries.push({ port, binding: null, seq: entries.length });
-    for (const b of mine) entries.push({ port, binding: b, seq: entries.length });
-  }
-  const hostStart = (e: Entry) => e.binding?.hostPort?.start ?? 0;
-  entries.sort((a, b) =>
-    hostStart(b) - hostStart(a) ||
-    b.port.port - a.port.port ||
-    Number(b.port.proto === 'tcp') - Number(a.port.proto === 'tcp') ||
-    a.seq - b.seq);
-  const order: string[] = [];
-  const byPort = new Map<string, PortBindingSpec[]>();
-  for (const e of entries) {
-    const key = portKey(e.port);
-    if (!byPort.has(key)) {
-      byPort.set(key, []);
-      order.push(key);
-    }
-    const list = byPort.get(key) as PortBindingSpec[];
+  // nat.SortPortMap's order as one number: higher host port, higher port, tcp first; then as given.
+  interface Entry { readonly key: number; readonly port: ExposedPort; readonly binding: PortBindingSpec | null; readonly rank: number; readonly seq: number }
+  const entries: Entry[] = [];
+  const add = (key: number, port: ExposedPort, binding: PortBindingSpec | null): void => {
+    const hostStart = binding?.hostPort?.start ?? 0;
+    const rank = ((65535 - hostStart) * 65536 + (65535 - port.port)) * 2 + (port.proto === 'tcp' ? 0 : 1);
+    entries.push({ key, port, binding, rank, seq: entries.length });
+  };
+  ports.forEach((port, key) => {
+    const mine = bindingsOf.get(key);
+    if (mine === undefined) add(key, port, null);
+    else for (let i = 0; i < mine.length; i++) add(key, port, mine[i] as PortBindingSpec);
+  });
+  entries.sort((a, b) => a.rank - b.rank || a.seq - b.seq);
+  // All bindings of a port together, where the port first comes in that order.
+  const byPort = new Map<number, PortBindingSpec[]>();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as Entry;
+    let list = byPort.get(e.key);
+    if (list === undefined) byPort.set(e.key, (list = []));
     if (e.binding !== null) list.push(e.binding);
     else if (publishAll) list.push({ hostIp: '', hostPort: null, containerPort: e.port.port, proto: e.port.proto });
   }
-  return order.flatMap((k) => byPort.get(k) ?? []);
+  const out: PortBindingSpec[] = [];
+  byPort.forEach((list) => out.push(...list));
+  return out;
 }

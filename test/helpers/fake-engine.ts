@@ -16,8 +16,8 @@ import type {
   NetworkRecord,
   PortMapping,
   PortRequest,
-  Proto,
 } from '../../src/engine/types.js';
+import { portRequest } from '../../src/engine/allocation.js';
 import { conflict, forbidden, invalid, notFound } from '../../src/model/errors.js';
 import type { DesiredRules } from '../../src/render/ir.js';
 import { DEFAULT_CONFIG, type DaemonConfig } from '../../src/model/daemon-config.js';
@@ -96,49 +96,6 @@ function overlaps(a: string, b: string): boolean {
   const bits = Math.min(pa.bits, pb.bits);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return ((pa.base & mask) >>> 0) === ((pb.base & mask) >>> 0);
-}
-
-const PROTOS: readonly string[] = ['tcp', 'udp', 'sctp'];
-
-function parsePortRange(text: string, what: string): [number, number] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
-  if (!m) throw invalid(`Invalid ${what}: ${text}`);
-  const a = Number(m[1]);
-  const b = m[2] === undefined ? a : Number(m[2]);
-  if (a < 1 || a > 65535 || b < a || b > 65535) throw invalid(`Invalid ${what}: ${text}`);
-  return [a, b];
-}
-
-/** A simplified `-p` parser: [ip:][host[-host]]:ctr[/proto] or ctr[/proto]. */
-export function parsePortSpec(spec: string): PortRequest {
-  let rest = spec;
-  let proto = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    proto = rest.slice(slash + 1);
-    rest = rest.slice(0, slash);
-    if (!PROTOS.includes(proto)) throw invalid(`Invalid proto: ${proto}`);
-  }
-  let hostIp = '';
-  if (rest.startsWith('[')) {
-    const end = rest.indexOf(']');
-    hostIp = rest.slice(1, end);
-    rest = rest.slice(end + 2);
-  }
-  const parts = rest.split(':');
-  let host = '';
-  let ctr: string;
-  if (parts.length === 1) ctr = parts[0] ?? '';
-  else if (parts.length === 2) [host = '', ctr = ''] = parts;
-  else if (parts.length === 3) [hostIp = '', host = '', ctr = ''] = parts;
-  else throw invalid(`Invalid hostPort: ${spec}`);
-  if (hostIp !== '') ipToInt(hostIp);
-  const [c0, c1] = parsePortRange(ctr, 'containerPort');
-  if (c0 !== c1) throw invalid(`berth fake: container port ranges are not supported: ${ctr}`);
-  let start: number | null = null;
-  let end: number | null = null;
-  if (host !== '') [start, end] = parsePortRange(host, 'hostPort');
-  return { proto: proto as Proto, containerPort: c0, hostIp, hostPortStart: start, hostPortEnd: end };
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -462,16 +419,11 @@ export class FakeEngine implements Engine {
       const n = this.findNetwork(mode.network);
       this.checkStaticIp(n, req.ipv4);
     }
-    const portRequests = (req.portSpecs ?? []).map(parsePortSpec);
+    const portRequests = (req.ports?.bindings ?? []).map(portRequest);
     if (portRequests.length > 0 && (mode.kind === 'host' || mode.kind === 'container')) {
       throw invalid('conflicting options: port publishing and the container type network mode');
     }
-    const exposedPorts = (req.expose ?? []).map((e) => {
-      const [port = '', proto = 'tcp'] = e.split('/');
-      if (!PROTOS.includes(proto)) throw invalid(`Invalid proto: ${proto}`);
-      const [a] = parsePortRange(port, 'range format for --expose');
-      return { proto: proto as Proto, port: a };
-    });
+    const exposedPorts = (req.ports?.exposed ?? []).map((e) => ({ proto: e.proto, port: e.port }));
     const id = newId();
     const state: ContainerState = { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '', error: '' };
     const c: ContainerRecord = {

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import type { ContainerCreateRequest, ContainerRecord, Engine, EngineEvent } from '../../engine/types.js';
 import { invalid } from '../../model/errors.js';
+import { parseApiPorts, type ApiPortBinding } from '../../model/port-binding.js';
 import { parseFilters, type Filters } from '../filters.js';
 import { Fields, json, noContent, queryBool, queryInt, type Route } from '../http.js';
 import { containerInspect, containerSummary } from '../shapes.js';
@@ -14,42 +15,34 @@ const readAsync = promisify(read);
 
 // ------------------------------------------------------------------ create body
 
-function hostIpPart(ip: string): string {
-  return ip.includes(':') ? `[${ip}]` : ip;
-}
-
-/** One Docker PortBindings entry → `-p` specs as the engine parses them. */
-export function portSpecsFromBinding(key: string, bindings: unknown, field: string): string[] {
-  const slash = key.indexOf('/');
-  const port = slash < 0 ? key : key.slice(0, slash);
-  const proto = slash < 0 ? 'tcp' : key.slice(slash + 1) || 'tcp';
-  if (bindings === null || bindings === undefined) return [];
-  if (!Array.isArray(bindings)) throw invalid(`invalid type for field "${field}.${key}": expected array`);
-  return bindings.map((raw, i) => {
-    const b = Fields.of(raw, `${field}.${key}[${i}]`) ?? new Fields({});
-    const hostIp = b.str('HostIp') ?? '';
-    const hostPort = b.str('HostPort') ?? '';
-    if (hostIp !== '') return `${hostIpPart(hostIp)}:${hostPort}:${port}/${proto}`;
-    if (hostPort !== '') return `${hostPort}:${port}/${proto}`;
-    return `${port}/${proto}`;
-  });
+/** Docker's PortBindings with their fields type-checked. */
+function apiBindings(raw: Readonly<Record<string, unknown>>, field: string): Record<string, ApiPortBinding[] | null> {
+  const out: Record<string, ApiPortBinding[] | null> = {};
+  const keys = Object.keys(raw);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const list = raw[key];
+    if (list === null || list === undefined) out[key] = null;
+    else if (!Array.isArray(list)) throw invalid(`invalid type for field "${field}.${key}": expected array`);
+    else out[key] = list.map((b: unknown, j) => {
+      const f = Fields.of(b, `${field}.${key}[${j}]`) ?? new Fields({});
+      return { HostIp: f.str('HostIp') ?? '', HostPort: f.str('HostPort') ?? '' };
+    });
+  }
+  return out;
 }
 
 /**
  * Docker's container create body (Config + HostConfig + NetworkingConfig) → the engine's
- * request: the command is Entrypoint + Cmd; PortBindings become `-p` specs and
- * ExposedPorts `--expose` values, which the engine parses and validates.
+ * request: the command is Entrypoint + Cmd; ExposedPorts and PortBindings are
+ * validated as dockerd does (`invalid port specification: "X"`).
  */
 export function parseContainerCreate(name: string, body: Record<string, unknown>): ContainerCreateRequest {
   const b = new Fields(body);
   const cmd = [...(b.strOrList('Entrypoint') ?? []), ...(b.strOrList('Cmd') ?? [])];
   if (cmd.length === 0) throw invalid('No command specified');
-  const expose = (b.entries('ExposedPorts') ?? []).map(([k]) => k);
   const host = b.obj('HostConfig');
-  const portSpecs: string[] = [];
-  for (const [key, bindings] of host?.entries('PortBindings') ?? []) {
-    portSpecs.push(...portSpecsFromBinding(key, bindings, 'HostConfig.PortBindings'));
-  }
+  const ports = parseApiPorts(Object.keys(b.record('ExposedPorts') ?? {}), apiBindings(host?.record('PortBindings') ?? {}, 'HostConfig.PortBindings'));
 
   let networkMode = host?.str('NetworkMode') ?? '';
   const endpoints = b.obj('NetworkingConfig')?.entries('EndpointsConfig') ?? [];
@@ -72,8 +65,7 @@ export function parseContainerCreate(name: string, body: Record<string, unknown>
   if (name !== '') req.name = name;
   if (networkMode !== '') req.networkMode = networkMode;
   if (ipv4) req.ipv4 = ipv4;
-  if (portSpecs.length > 0) req.portSpecs = portSpecs;
-  if (expose.length > 0) req.expose = expose;
+  if (ports.bindings.length > 0 || ports.exposed.length > 0) req.ports = ports;
   const publishAll = host?.bool('PublishAllPorts');
   if (publishAll !== undefined) req.publishAll = publishAll;
   const autoRemove = host?.bool('AutoRemove');

@@ -72,8 +72,10 @@ function portSets(ports: readonly LayoutPort[], hairpin: boolean, masq: readonly
   const boundKey = (p: LayoutPort): string => `${boundAddress(p)} . ${hostKey(p)}`;
   const target = (p: LayoutPort): string => `${p.containerIp} . ${p.containerPort}`;
   const samePort = (p: LayoutPort): boolean => p.hostPort === p.containerPort;
-  const same = (proto: LayoutPort['proto']): string[] =>
-    intervals(any.filter((p) => p.proto === proto && samePort(p)).map((p) => [p.hostPort, p.containerIp] as const)).map(([range, ip]) => `${range} : ${ip}`);
+  const same = (proto: LayoutPort['proto']): string[] => {
+    const mine = any.filter((p) => p.proto === proto && samePort(p));
+    return intervals(mine.map((p) => p.hostPort), mine.map((p) => p.containerIp)).map(([range, ip]) => `${range} : ${ip}`);
+  };
   const addresses = [...new Set(ports.map((p) => p.containerIp))];
   return [
     map(SETS.publishedAny, 'inet_proto . inet_service', 'ipv4_addr . inet_service', any.filter((p) => !samePort(p)).map((p) => `${hostKey(p)} : ${target(p)}`)),
@@ -89,7 +91,8 @@ function portSets(ports: readonly LayoutPort[], hairpin: boolean, masq: readonly
 /** Each container address's chain: its published container ports, by bridge and protocol, accepted (dockerd's ACCEPT per port in DOCKER). */
 function portsChains(ports: readonly LayoutPort[]): NftChain[] {
   const byAddress = new Map<string, Map<string, number[]>>();
-  for (const p of ports) {
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i] as LayoutPort;
     const groups = byAddress.get(p.containerIp) ?? new Map<string, number[]>();
     byAddress.set(p.containerIp, groups);
     const match = `oifname ${ifname(p.bridge)} ${p.proto} dport`;
@@ -100,32 +103,53 @@ function portsChains(ports: readonly LayoutPort[]): NftChain[] {
   return [...byAddress].map(([ip, groups]) => ({
     name: portsChain(ip),
     hook: null,
-    rules: [...groups].map(([match, list]) => `${match} { ${intervals(list.map((port) => [port, null] as const)).map(([range]) => range).join(', ')} } accept`),
+    rules: [...groups].map(([match, list]) => `${match} { ${intervals(list, []).map(([range]) => range).join(', ')} } accept`),
   }));
 }
 
 /** Each key's first item, in the order the keys first appear. */
 function firstByKey<T>(items: readonly T[], key: (item: T) => string): Map<string, T> {
   const first = new Map<string, T>();
-  for (const item of items) if (!first.has(key(item))) first.set(key(item), item);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    const k = key(item);
+    if (!first.has(k)) first.set(k, item);
+  }
   return first;
 }
 
-/** Ports with their values as intervals: neighbouring ports with the same value become one `first-last`; sorted, each port once. */
-function intervals<V>(entries: readonly (readonly [number, V])[]): [string, V][] {
-  const sorted = [...new Map(entries).entries()].sort((a, b) => a[0] - b[0]);
+/**
+ * Ports with their values (`values[i]` is `ports[i]`'s) as intervals: neighbouring
+ * ports with the same value become one `first-last`; sorted, each port once, with
+ * its first value.
+ */
+function intervals<V>(ports: readonly number[], values: readonly V[]): [string, V][] {
+  // Sorted by port, then by position: a typed array sorts numerically without a comparator.
+  const keys = new Float64Array(ports.length);
+  for (let i = 0; i < ports.length; i++) keys[i] = (ports[i] as number) * POSITIONS + i;
+  keys.sort();
   const out: [string, V][] = [];
-  let start = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const [port, value] = sorted[i] as [number, V];
-    const next = sorted[i + 1];
-    if (next !== undefined && next[0] === port + 1 && next[1] === value) continue;
-    const first = (sorted[start] as [number, V])[0];
-    out.push([first === port ? `${port}` : `${first}-${port}`, value]);
-    start = i + 1;
+  let first = -1;
+  let last = -1;
+  let value: V | undefined;
+  for (let k = 0; k < keys.length; k++) {
+    const i = (keys[k] as number) % POSITIONS;
+    const port = ports[i] as number;
+    if (port === last) continue;
+    if (port !== last + 1 || values[i] !== value) {
+      if (first >= 0) out.push([range(first, last), value as V]);
+      first = port;
+      value = values[i];
+    }
+    last = port;
   }
+  if (first >= 0) out.push([range(first, last), value as V]);
   return out;
 }
+
+const POSITIONS = 2 ** 32;
+
+const range = (first: number, last: number): string => (first === last ? `${first}` : `${first}-${last}`);
 
 function set(name: string, key: string, elements: readonly string[]): NftSet {
   return { name, key, data: null, interval: false, elements: [...new Set(elements)] };

@@ -72,7 +72,8 @@ describe('containers API', () => {
       c.portRequests.map((p) => `${p.hostIp}|${p.hostPortStart}-${p.hostPortEnd}|${p.containerPort}/${p.proto}`),
       ['|8080-8080|80/tcp', '127.0.0.1|null-null|53/udp', '|null-null|9000/tcp', '|7000-7005|7000/tcp'],
     );
-    assert.deepEqual(c.exposedPorts.map((e) => `${e.port}/${e.proto}`), ['80/tcp', '53/udp', '9000/tcp']);
+    // Every bound port is exposed too, after the ExposedPorts.
+    assert.deepEqual(c.exposedPorts.map((e) => `${e.port}/${e.proto}`), ['80/tcp', '53/udp', '9000/tcp', '7000/tcp']);
   });
 
   it('create: NetworkMode "default" is the default bridge; errors are mapped', async () => {
@@ -90,6 +91,15 @@ describe('containers API', () => {
     assert.deepEqual(badCmd.json(), { message: 'invalid type for field "Cmd": expected array, got number' });
     const badPorts = await create('a4', { Cmd: ['x'], HostConfig: { PortBindings: { '80/tcp': 'x' } } });
     assert.equal(badPorts.status, 400);
+    // dockerd's validatePortBindings, word for word.
+    for (const [bindings, message] of [
+      [{ '80/tcp': [{ HostIp: '', HostPort: 'abc' }] }, 'invalid port specification: "abc"'],
+      [{ '8o/tcp': [] }, 'invalid port specification: "8o"'],
+    ] as const) {
+      const r = await create('a4', { Cmd: ['x'], HostConfig: { PortBindings: bindings } });
+      assert.equal(r.status, 400);
+      assert.deepEqual(r.json(), { message });
+    }
     const noNet = await create('a5', { Cmd: ['x'], HostConfig: { NetworkMode: 'nosuch' } });
     assert.equal(noNet.status, 404);
     assert.deepEqual(noNet.json(), { message: 'network nosuch not found' });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseUntil } from '../../../src/api/routes/networks.js';
 import { call, useHarness } from './harness.js';
+import { parsePortSpecs } from '../../../src/model/port-binding.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/golden/dockerd/inspect/', import.meta.url));
 
@@ -160,7 +161,7 @@ describe('networks API', () => {
 
   it('inspect matches dockerd’s captured shapes key for key (user network, default bridge, host/none)', async () => {
     await create({ Name: 'appnet', IPAM: { Driver: 'default', Config: [], Options: {} } });
-    const c = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '1'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+    const c = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '1'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
     await h.engine.startContainer(c.container.id);
     const c0 = await h.engine.createContainer({ name: 'web0', cmd: ['sleep', '1'] });
     await h.engine.startContainer(c0.container.id);

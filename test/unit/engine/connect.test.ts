@@ -4,6 +4,7 @@ import { makeHarness, netView, rejection, type Harness } from './harness.js';
 import { hairpinAppnet, hairpinPublished } from './rulesets.js';
 import { BerthError } from '../../../src/model/errors.js';
 import type { NetworkRecord } from '../../../src/engine/types.js';
+import { parsePortSpecs } from '../../../src/model/port-binding.js';
 
 /** Started engine (userland proxy off), appnet, and `web` running on bridge with -p 8080:80. */
 async function webOnBridge(t: { after(fn: () => void): void }): Promise<{ h: Harness; appnet: NetworkRecord; bridge: NetworkRecord; br: string }> {
@@ -11,7 +12,7 @@ async function webOnBridge(t: { after(fn: () => void): void }): Promise<{ h: Har
   t.after(() => h.cleanup());
   await h.engine.start();
   const { network: appnet } = await h.engine.createNetwork({ name: 'appnet' });
-  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer('web');
   return { h, appnet, bridge: h.engine.inspectNetwork('bridge'), br: `br-${appnet.id.slice(0, 12)}` };
 }
@@ -95,7 +96,7 @@ test('connect while created: recorded only; the start attaches both and picks ap
   await h.engine.start();
   const { network: appnet } = await h.engine.createNetwork({ name: 'appnet' });
   const br = `br-${appnet.id.slice(0, 12)}`;
-  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], ports: parsePortSpecs(['8080:80']) });
   const batches = h.host.batches.length;
   await h.engine.connect('appnet', 'web', {});
   assert.deepEqual(h.host.batches.slice(batches), []);

@@ -6,6 +6,7 @@ import { makeHarness, netView, NOW, rejection, type Harness } from './harness.js
 import { hairpinAppnet, hairpinPublished } from './rulesets.js';
 import { BerthError } from '../../../src/model/errors.js';
 import type { NetworkRecord } from '../../../src/engine/types.js';
+import { parsePortSpecs } from '../../../src/model/port-binding.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const CREATED = { status: 'created', pid: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, error: '' } as const;
@@ -32,7 +33,7 @@ async function snapshot(h: Harness): Promise<unknown> {
 
 test('createContainer: the record, created, on its network, with its port request', async (t) => {
   const { h, appnet } = await withAppnet(t);
-  const { container, warnings } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  const { container, warnings } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   assert.deepEqual(warnings, []);
   assert.match(container.id, /^[0-9a-f]{64}$/);
   assert.deepEqual(container, {
@@ -58,7 +59,7 @@ test('createContainer: the record, created, on its network, with its port reques
 
 test('startContainer -p 8080:80 on a user network: endpoint, sandbox, veth, rules, process', async (t) => {
   const { h, appnet, br } = await withAppnet(t);
-  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer('web');
 
   const [ep, ...more] = h.engine.endpoints(appnet.id);
@@ -118,7 +119,7 @@ test('startContainer -p 8080:80 on a user network: endpoint, sandbox, veth, rule
 
 test('the process exits: endpoints, ports, rules and namespace go; the container is exited with its code', async (t) => {
   const { h, appnet, br } = await withAppnet(t);
-  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   const events: string[] = [];
   h.engine.onEvent((e) => events.push(`${e.type} ${e.action} ${e.attributes['exitCode'] ?? ''}`.trim()));
   await h.engine.startContainer('web');
@@ -158,7 +159,7 @@ test('autoRemove: the record and its directory go when the process exits', async
     name: 'tmp',
     cmd: ['true'],
     networkMode: 'appnet',
-    portSpecs: ['8080:80'],
+    ports: parsePortSpecs(['8080:80']),
     autoRemove: true,
   });
   await h.engine.startContainer('tmp');
@@ -178,7 +179,7 @@ test('autoRemove: the record and its directory go when the process exits', async
 
 test('stopContainer: SIGTERM, then the teardown is done when it returns', async (t) => {
   const { h, br } = await withAppnet(t);
-  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer('web');
   await h.engine.stopContainer('web', 10);
   assert.deepEqual(h.processes.signals, [{ pid: 1000, signal: 'SIGTERM' }]);
@@ -192,9 +193,9 @@ test('stopContainer: SIGTERM, then the teardown is done when it returns', async 
 
 test('port conflict: the second start fails with Docker\'s message and leaves nothing behind', async (t) => {
   const { h, appnet, br } = await withAppnet(t);
-  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer('web');
-  const { container: web2 } = await h.engine.createContainer({ name: 'web2', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  const { container: web2 } = await h.engine.createContainer({ name: 'web2', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   const before = await snapshot(h);
   const batches = h.host.batches.length;
 
@@ -226,7 +227,7 @@ test('port conflict: the second start fails with Docker\'s message and leaves no
   assert.deepEqual(h.logs, []);
 
   // Another protocol is another port (dockerd's error-port-allocated capture: web4, 8080/udp).
-  await h.engine.createContainer({ name: 'web4', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80/udp'] });
+  await h.engine.createContainer({ name: 'web4', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80/udp']) });
   await h.engine.startContainer('web4');
   assert.deepEqual(h.engine.inspectContainer('web4').ports, [{ proto: 'udp', containerPort: 80, hostIp: '', hostPort: 8080 }]);
   assert.deepEqual(h.engine.endpoints(appnet.id).map((e) => e.ipv4), ['172.18.0.2', '172.18.0.3']);
@@ -234,7 +235,7 @@ test('port conflict: the second start fails with Docker\'s message and leaves no
 
 test('a failure in the sandbox side of the attach rolls everything back; the error is kept', async (t) => {
   const { h, appnet, br } = await withAppnet(t);
-  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   const before = await snapshot(h);
   h.host.injectFailure(/^route add default via 172\.18\.0\.1 dev eth0$/);
 
@@ -262,7 +263,7 @@ test('a failure in the sandbox side of the attach rolls everything back; the err
 
 test('a process that cannot start rolls back the rules it needed as well', async (t) => {
   const { h, br } = await withAppnet(t);
-  await h.engine.createContainer({ name: 'web', cmd: ['nope'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['nope'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   const before = await snapshot(h);
   h.processes.failNextStart(new BerthError('invalid', 'exec: "nope": executable file not found in $PATH'));
 
@@ -278,7 +279,7 @@ test('network modes: none gets a sandbox with lo only; host runs in the host nam
   const { h, br } = await withAppnet(t);
   await h.engine.createContainer({ name: 'iso', cmd: ['sleep', '3600'], networkMode: 'none' });
   await h.engine.startContainer('iso');
-  const { warnings } = await h.engine.createContainer({ name: 'hostnet', cmd: ['sleep', '3600'], networkMode: 'host', portSpecs: ['8080:80'] });
+  const { warnings } = await h.engine.createContainer({ name: 'hostnet', cmd: ['sleep', '3600'], networkMode: 'host', ports: parsePortSpecs(['8080:80']) });
   assert.deepEqual(warnings, ['Published ports are discarded when using host network mode']);
   await h.engine.startContainer('hostnet');
 

@@ -6,6 +6,7 @@ import { makeHarness } from './harness.js';
 import { FakeNft } from './fake-nft.js';
 import { printSave } from '../../../src/render/iptables/save-print.js';
 import { FakeIptables } from '../../../src/backend/fake-iptables.js';
+import { parsePortSpecs } from '../../../src/model/port-binding.js';
 
 const FRESH = printSave(new FakeIptables().save());
 
@@ -29,7 +30,7 @@ test('a published port is a map element; berth rules shows the table; repair res
   t.after(() => h.cleanup());
   await h.engine.start();
   assert.doesNotMatch(nft.loads[0] ?? '', /policy/, 'forwarding was on: the policy is not berth\'s');
-  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '1'], portSpecs: ['8080:80'] });
+  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '1'], ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer(container.id);
   const ip = h.engine.endpoints().find((e) => e.containerId === container.id)?.ipv4;
   assert.match(h.engine.ownedRules(), new RegExp(`tcp \\. 8080 : ${ip?.replace(/\./g, '\\.')} \\. 80,`));

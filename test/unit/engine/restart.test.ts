@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeHarness } from './harness.js';
 import { HAIRPIN_START, HAIRPIN_WEB_ON_DOCKER0 } from './rulesets.js';
+import { parsePortSpecs } from '../../../src/model/port-binding.js';
 
 test('restart with live-restore: a sandbox left running is adopted untouched, and torn down when it exits later', async (t) => {
   const h = makeHarness({ config: { userlandProxy: false } });
   t.after(() => h.cleanup());
   await h.engine.start();
-  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer('web');
   const before = { state: h.state(), rules: h.rules(), links: await h.linkNames(), netns: await h.host.netns.list() };
   assert.equal(before.rules, HAIRPIN_WEB_ON_DOCKER0);
@@ -33,7 +34,7 @@ test('restart: a sandbox whose process ended while berthd was down is torn down 
   const h = makeHarness({ config: { userlandProxy: false } });
   t.after(() => h.cleanup());
   await h.engine.start();
-  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], portSpecs: ['8080:80'] });
+  const { container } = await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], ports: parsePortSpecs(['8080:80']) });
   await h.engine.startContainer('web');
   const next = h.restart();
   next.processes.reuse(1000); // the pid now belongs to another process
@@ -56,7 +57,7 @@ test('restart: the namespace a crash mid-start left is given back (recorded befo
   await h.engine.startContainer('done');
   h.processes.exit(1000, 0);
   assert.equal(await h.engine.waitContainer('done'), 0);
-  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], portSpecs: ['8080:80'] });
+  await h.engine.createContainer({ name: 'web', cmd: ['sleep', '3600'], ports: parsePortSpecs(['8080:80']) });
   // berthd is killed while it wires web: its namespace exists (the first attach makes it), nothing after it happened.
   const attach = h.net.attach;
   h.net.attach = async (spec) => {

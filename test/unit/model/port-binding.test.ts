@@ -82,11 +82,12 @@ describe('-p parsing (nat.ParsePortSpec)', () => {
 
 describe('port helpers', () => {
   it('splitProtoPort', () => {
-    assert.deepEqual(splitProtoPort('80'), ['tcp', '80']);
-    assert.deepEqual(splitProtoPort('80/udp'), ['udp', '80']);
-    assert.deepEqual(splitProtoPort('80/'), ['tcp', '80']);
-    assert.deepEqual(splitProtoPort('/udp'), ['', '']);
-    assert.deepEqual(splitProtoPort(''), ['', '']);
+    assert.deepEqual(splitProtoPort('80'), { proto: 'tcp', port: '80' });
+    assert.deepEqual(splitProtoPort('80/udp'), { proto: 'udp', port: '80' });
+    assert.deepEqual(splitProtoPort('80/'), { proto: 'tcp', port: '80' });
+    assert.deepEqual(splitProtoPort('80/udp/x'), { proto: 'udp', port: '80' });
+    assert.deepEqual(splitProtoPort('/udp'), { proto: '', port: '' });
+    assert.deepEqual(splitProtoPort(''), { proto: '', port: '' });
   });
   it('parsePortRange messages', () => {
     assert.deepEqual(parsePortRange('80'), { start: 80, end: 80 });
@@ -160,7 +161,7 @@ describe('parsePublishOptions (docker run -p/--expose)', () => {
 describe('Docker API ExposedPorts/PortBindings', () => {
   it('converts', () => {
     const r = parseApiPorts(
-      { '80/tcp': {}, '53/udp': {} },
+      ['80/tcp', '53/udp'],
       { '80/tcp': [{ HostIp: '', HostPort: '8080' }, { HostIp: '127.0.0.1', HostPort: '8080-8090' }], '443/tcp': [{ HostPort: '' }], '53/udp': null, '22/tcp': [{ HostPort: '2222/tcp' }] },
     );
     assert.deepEqual(r.exposed.map(portKey), ['80/tcp', '53/udp', '443/tcp', '22/tcp']);
@@ -170,7 +171,12 @@ describe('Docker API ExposedPorts/PortBindings', () => {
       b('', null, 443),
       b('', [2222, 2222], 22),
     ]);
-    assert.deepEqual(parseApiPorts(null, undefined), { bindings: [], exposed: [] });
+    assert.deepEqual(parseApiPorts([], {}), { bindings: [], exposed: [] });
+    // Keys naming one port ("80", "80/tcp", "80/TCP") are one exposed port, bound twice.
+    assert.deepEqual(parseApiPorts(['80'], { '80/tcp': [{ HostPort: '1' }], '80/TCP': [{ HostPort: '2' }] }), {
+      exposed: [{ port: 80, proto: 'tcp' }],
+      bindings: [b('', [1, 1], 80), b('', [2, 2], 80)],
+    });
   });
   const bad: [Record<string, { HostIp?: string; HostPort?: string }[]>, string][] = [
     [{ '80-81/tcp': [] }, 'invalid port specification: "80-81"'],
@@ -179,7 +185,7 @@ describe('Docker API ExposedPorts/PortBindings', () => {
     [{ '80/icmp': [] }, 'Invalid proto: icmp'],
     [{ '80/tcp': [{ HostIp: 'nope', HostPort: '80' }] }, 'Invalid ip address: nope'],
   ];
-  for (const [pb, msg] of bad) it(`rejects ${JSON.stringify(pb)}`, () => expectError(() => parseApiPorts({}, pb), 'invalid', msg));
+  for (const [pb, msg] of bad) it(`rejects ${JSON.stringify(pb)}`, () => expectError(() => parseApiPorts([], pb), 'invalid', msg));
 });
 
 describe('planPortBindings (allocation order, -P)', () => {

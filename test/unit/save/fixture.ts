@@ -8,6 +8,7 @@ import { fakeFirewallBackend } from '../../../src/backend/fake-iptables.js';
 import { SaveRestore } from '../../../src/save/service.js';
 import { parseSource } from '../../../src/firewall/model.js';
 import { makeHarness, type Harness, type HarnessOptions } from '../engine/harness.js';
+import { parsePortSpecs, parsePublishOptions } from '../../../src/model/port-binding.js';
 
 export const BERTH = '0.1.0';
 export const CREATED = new Date('2024-05-06T07:08:09.000Z');
@@ -43,11 +44,11 @@ export async function populated(options: HarnessOptions = {}): Promise<Host> {
   const { engine } = x;
   await engine.start();
   await engine.createNetwork({ name: 'appnet' });
-  await engine.createContainer({ name: 'web', cmd: ['httpd', '-f', '-p', '80'], networkMode: 'appnet', portSpecs: ['8080:80'] });
+  await engine.createContainer({ name: 'web', cmd: ['httpd', '-f', '-p', '80'], networkMode: 'appnet', ports: parsePortSpecs(['8080:80']) });
   await engine.startContainer('web');
   await engine.createContainer({ name: 'db', cmd: ['sleep', '600'], networkMode: 'appnet' });
   await engine.startContainer('db');
-  await engine.createContainer({ name: 'eph', cmd: ['sleep', '600'], publishAll: true, expose: ['5000'] });
+  await engine.createContainer({ name: 'eph', cmd: ['sleep', '600'], publishAll: true, ports: parsePublishOptions({ publish: [], expose: ['5000'] }) });
   await engine.startContainer('eph');
   await engine.createContainer({ name: 'side', cmd: ['sleep', '600'], networkMode: 'container:db' });
   await engine.startContainer('side');

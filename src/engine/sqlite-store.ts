@@ -16,7 +16,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemError } from '../model/errors.js';
 import { EMPTY_STATE, type State, type Store } from './store.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord } from './types.js';
+import type { ContainerRecord, EndpointRecord, NetworkRecord, PortMapping } from './types.js';
+import { portId } from '../model/port-binding.js';
 import type { TableName } from '../render/ir.js';
 import { fromOwnedRows, ownedRows, type OwnedRow } from '../render/owned-rows.js';
 
@@ -321,13 +322,18 @@ export function sqliteStore(dataRoot: string): SqliteStore {
 
 /** Throws when two containers hold one host port (the address '' is 0.0.0.0). */
 function checkHostPorts(containers: readonly ContainerRecord[]): void {
-  const holder = new Map<string, string>();
-  for (const c of containers) {
-    for (const p of c.ports) {
-      const key = `${p.proto} ${p.hostIp || '0.0.0.0'}:${p.hostPort}`;
-      const other = holder.get(key);
-      if (other !== undefined) throw systemError(`host port ${key} held twice (${other}, ${c.id})`);
-      holder.set(key, c.id);
+  // By address, then by port and protocol as one number: no key string per port.
+  const holders = new Map<string, Map<number, string>>();
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as ContainerRecord;
+    for (let j = 0; j < c.ports.length; j++) {
+      const p = c.ports[j] as PortMapping;
+      const ip = p.hostIp || '0.0.0.0';
+      let byPort = holders.get(ip);
+      if (byPort === undefined) holders.set(ip, (byPort = new Map()));
+      const other = byPort.get(portId(p.hostPort, p.proto));
+      if (other !== undefined) throw systemError(`host port ${p.proto} ${ip}:${p.hostPort} held twice (${other}, ${c.id})`);
+      byPort.set(portId(p.hostPort, p.proto), c.id);
     }
   }
 }

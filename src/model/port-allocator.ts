@@ -20,7 +20,7 @@
 // that out when its proxy's bind() fails; berth reports Docker's allocator message.
 
 import { conflict, invalid, unavailable } from './errors.js';
-import type { PortRange, Proto } from './port-binding.js';
+import { portId, type PortRange, type Proto } from './port-binding.js';
 
 export interface HostPortAllocation {
   readonly hostIp: string; // '0.0.0.0' for all addresses
@@ -89,8 +89,6 @@ function cursorKey(ip: string, proto: Proto, start: number, end: number): string
   return `${ip}/${proto}/${start}-${end}`;
 }
 
-const PROTO_INDEX: Readonly<Record<Proto, number>> = { tcp: 0, udp: 1, sctp: 2 };
-
 /**
  * Who holds each protocol/port: a conflict check costs the same however many ports are
  * taken. Keyed by one number per protocol/port: this runs for every port.
@@ -106,14 +104,14 @@ class Holders {
   }
 
   busy(ip: string, proto: Proto, port: number): boolean {
-    const held = this.byPort.get(port * 4 + PROTO_INDEX[proto]);
+    const held = this.byPort.get(portId(port, proto));
     if (held === undefined) return false;
     for (let i = 0; i < held.length; i++) if (hostIpsConflict(held[i] as string, ip)) return true;
     return false;
   }
 
   add(ip: string, proto: Proto, port: number): void {
-    const key = port * 4 + PROTO_INDEX[proto];
+    const key = portId(port, proto);
     const held = this.byPort.get(key);
     if (held) held.push(ip);
     else this.byPort.set(key, [ip]);

@@ -47,6 +47,11 @@ export interface ParsedPorts {
   readonly exposed: readonly ExposedPort[];
 }
 
+/** A port and its protocol as one number, for keys looked up for every port (no string to build). */
+export function portId(port: number, proto: Proto): number {
+  return port * 4 + PROTOS.indexOf(proto);
+}
+
 /** `80/tcp`, the key Docker uses for a container port. */
 export function portKey(p: ExposedPort): string {
   return `${p.port}/${p.proto}`;
@@ -369,8 +374,8 @@ export function parseApiPorts(
  * exposed port without a binding gets one ephemeral binding on all addresses.
  */
 export function planPortBindings(parsed: ParsedPorts, publishAll: boolean): PortBindingSpec[] {
-  // Ports as one number each, indexed loops: this runs for every port, often before it is optimised.
-  const id = (port: number, proto: Proto): number => port * 4 + PROTOS.indexOf(proto);
+  // Indexed loops and number keys: this runs for every port, often before it is optimised.
+  const id = portId;
   const ports = new Map<number, ExposedPort>();
   for (let i = 0; i < parsed.exposed.length; i++) {
     const p = parsed.exposed[i] as ExposedPort;

@@ -681,7 +681,8 @@ export class BerthEngine implements Engine {
       }
     };
     const { record, gateway } = plan;
-    await allSettled([links(), this.externalConnectivity(record, gateway, () => this.startProxies(record, gateway, undo))]);
+    // The proxies first: a thousand listeners take their thread longer than the links take the kernel.
+    await allSettled([this.externalConnectivity(record, gateway, () => this.startProxies(record, gateway, undo)), links()]);
   }
 
   /** Starts a wired sandbox's process and records it running (the caller persists). */

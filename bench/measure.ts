@@ -32,7 +32,8 @@ export function opTimer(into: number[]): OpTimer {
 
 /**
  * Runs a case `ctx.reps` times on every system; `run` performs it once and
- * returns the milliseconds of each of its steps, in the order of `labels`.
+ * returns the milliseconds of each of its steps, in the order of `labels`;
+ * `afterEach`, when given, takes its turn after the systems' in each repetition.
  * Returns one row per step.
  */
 export async function measureSteps(
@@ -40,6 +41,7 @@ export async function measureSteps(
   systems: readonly System[],
   labels: readonly string[],
   run: (system: System, rep: number) => Promise<readonly number[]>,
+  afterEach?: () => Promise<void>,
 ): Promise<TimingRow[]> {
   const ms = labels.map((): Partial<Record<SystemName, number[]>> => ({}));
   const firstTotal = new Map<SystemName, number>();
@@ -51,6 +53,7 @@ export async function measureSteps(
       steps.forEach((v, i) => (ms[i]![s.name] ??= []).push(v));
       if (rep === 0) firstTotal.set(s.name, steps.reduce((a, b) => a + b, 0));
     }
+    await afterEach?.();
   }
   return labels.map((label, i) => ({ label, ms: ms[i]! }));
 }

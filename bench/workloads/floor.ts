@@ -1,5 +1,5 @@
 // The floor: what it costs the kernel and one process to load a final ruleset
-// at once. Each run loads the iptables-save text with a single iptables-restore
+// at once. Each sample loads the iptables-save text with a single iptables-restore
 // into a fresh, empty namespace, and its map-based nft equivalent with a single
 // `nft -f` into another one.
 import { NetnsSet, mustRun, uniquePrefix } from '../../test/helpers/netns.js';
@@ -15,27 +15,42 @@ async function loadOnce(nets: NetnsSet, argv: readonly string[], input: string):
   return ms;
 }
 
-/** The floor of `save`, the final ruleset of step `after`. */
-export async function measureFloor(save: string, reps: number, after: string): Promise<Floor> {
-  const nft = nftEquivalent(save);
-  const nets = new NetnsSet(uniquePrefix('bf'));
-  return guarded(
-    () => nets.cleanup(),
-    async () => {
-      const iptablesMs: number[] = [];
-      const nftMs: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        iptablesMs.push(await loadOnce(nets, ['iptables-restore'], save));
-        nftMs.push(await loadOnce(nets, ['nft', '-f', '-'], nft.script));
-      }
-      return {
-        after,
-        iptablesMs,
-        nftMs,
-        iptablesRules: save.split('\n').filter((l) => l.startsWith('-A ')).length,
-        nftRules: nft.rules,
-        nftElements: nft.elements,
-      };
-    },
-  );
+/**
+ * The floor of the final ruleset of step `after`, one load of each kind per
+ * repetition: it takes its turn after the systems', so what the machine went
+ * through meanwhile (the references' long runs) weighs on it as on them.
+ */
+export class FloorSamples {
+  private readonly iptablesMs: number[] = [];
+  private readonly nftMs: number[] = [];
+  private loaded: { readonly save: string; readonly nft: ReturnType<typeof nftEquivalent> } | null = null;
+
+  constructor(private readonly after: string) {}
+
+  /** Loads `save` (the same ruleset every time) once with each program. */
+  async sample(save: string): Promise<void> {
+    const loaded = (this.loaded ??= { save, nft: nftEquivalent(save) });
+    const nets = new NetnsSet(uniquePrefix('bf'));
+    await guarded(
+      () => nets.cleanup(),
+      async () => {
+        this.iptablesMs.push(await loadOnce(nets, ['iptables-restore'], loaded.save));
+        this.nftMs.push(await loadOnce(nets, ['nft', '-f', '-'], loaded.nft.script));
+      },
+    );
+  }
+
+  /** What was measured; undefined before any sample. */
+  result(): Floor | undefined {
+    if (this.loaded === null) return undefined;
+    const { save, nft } = this.loaded;
+    return {
+      after: this.after,
+      iptablesMs: this.iptablesMs,
+      nftMs: this.nftMs,
+      iptablesRules: save.split('\n').filter((l) => l.startsWith('-A ')).length,
+      nftRules: nft.rules,
+      nftElements: nft.elements,
+    };
+  }
 }

@@ -2,12 +2,13 @@
 // each timed on an idle system. A step that repeats one operation also times
 // each operation on its own. The floor is measured on the ruleset that the
 // iptables Docker-layout system (`floorFrom`: berth, else dockerd) had once
-// built up; the down step is held to the same floor.
+// built up, in its turn after the systems' in each repetition; the down step
+// is held to the same floor.
 import { settle } from '../procs.js';
 import { measureSteps, opTimer, timed, type OpTimer, type RunContext } from '../measure.js';
 import type { OpKind, TimingRow } from '../results.js';
 import type { System, SystemName } from '../systems/system.js';
-import { measureFloor } from './floor.js';
+import { FloorSamples } from './floor.js';
 
 export interface Step {
   readonly label: string;
@@ -27,16 +28,25 @@ type OpSamples = Partial<Record<SystemName, number[]>>;
 
 export async function upAndDown(ctx: RunContext, systems: readonly System[], floorFrom: System | undefined, c: UpDown): Promise<[TimingRow, TimingRow]> {
   let ruleset = '';
+  const floors = new FloorSamples(c.up.label);
   const upOps: OpSamples = {};
   const downOps: OpSamples = {};
-  const [up, down] = await measureSteps(ctx, systems, [c.up.label, c.down.label], async (s, rep) => {
-    await settle(s.hostNs);
-    const built = await timed(() => c.up.run(s, opTimer((upOps[s.name] ??= []))));
-    if (s === floorFrom && rep === 0) ruleset = await s.iptablesSave();
-    await settle(s.hostNs);
-    return [built, await timed(() => c.down.run(s, opTimer((downOps[s.name] ??= []))))];
-  });
-  const floor = ruleset ? await measureFloor(ruleset, ctx.reps, c.up.label) : undefined;
+  const [up, down] = await measureSteps(
+    ctx,
+    systems,
+    [c.up.label, c.down.label],
+    async (s, rep) => {
+      await settle(s.hostNs);
+      const built = await timed(() => c.up.run(s, opTimer((upOps[s.name] ??= []))));
+      if (s === floorFrom && rep === 0) ruleset = await s.iptablesSave();
+      await settle(s.hostNs);
+      return [built, await timed(() => c.down.run(s, opTimer((downOps[s.name] ??= []))))];
+    },
+    async () => {
+      if (ruleset) await floors.sample(ruleset);
+    },
+  );
+  const floor = floors.result();
   const row = (r: TimingRow, step: Step, ops: OpSamples): TimingRow => ({
     ...r,
     ...(floor && { floor }),

@@ -375,16 +375,16 @@ export function parseApiPorts(
  */
 export function planPortBindings(parsed: ParsedPorts, publishAll: boolean): PortBindingSpec[] {
   // Indexed loops and number keys: this runs for every port, often before it is optimised.
-  const id = portId;
   const ports = new Map<number, ExposedPort>();
   for (let i = 0; i < parsed.exposed.length; i++) {
     const p = parsed.exposed[i] as ExposedPort;
-    if (!ports.has(id(p.port, p.proto))) ports.set(id(p.port, p.proto), p);
+    const key = portId(p.port, p.proto);
+    if (!ports.has(key)) ports.set(key, p);
   }
   const bindingsOf = new Map<number, PortBindingSpec[]>();
   for (let i = 0; i < parsed.bindings.length; i++) {
     const b = parsed.bindings[i] as PortBindingSpec;
-    const key = id(b.containerPort, b.proto);
+    const key = portId(b.containerPort, b.proto);
     if (!ports.has(key)) ports.set(key, { port: b.containerPort, proto: b.proto });
     const list = bindingsOf.get(key);
     if (list) list.push(b);

@@ -9,7 +9,6 @@ import { BerthClient } from '../../src/cli/client.js';
 import { portList, publishFlags, type PortSet } from '../ports.js';
 import { BERTH_VARIANTS, SANDBOX_COMMAND, type BerthName, type NetworkOps, type System } from './system.js';
 
-
 /** The Engine API create body for a sandbox publishing `ports` (the docker CLI too sends ranges as single ports). */
 function createBody(ports: PortSet): Record<string, unknown> {
   const keys = portList(ports).map((p) => [`${p}/tcp`, p] as const);

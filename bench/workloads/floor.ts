@@ -16,41 +16,42 @@ async function loadOnce(nets: NetnsSet, argv: readonly string[], input: string):
 }
 
 /**
- * The floor of the final ruleset of step `after`, one load of each kind per
- * repetition: it takes its turn after the systems', so what the machine went
+ * The floor of `save`, the final ruleset of step `after`, one load of each kind
+ * per repetition: it takes its turn after the systems', so what the machine went
  * through meanwhile (the references' long runs) weighs on it as on them.
  */
 export class FloorSamples {
   private readonly iptablesMs: number[] = [];
   private readonly nftMs: number[] = [];
-  private loaded: { readonly save: string; readonly nft: ReturnType<typeof nftEquivalent> } | null = null;
+  private readonly nft: ReturnType<typeof nftEquivalent>;
 
-  constructor(private readonly after: string) {}
+  constructor(
+    private readonly save: string,
+    private readonly after: string,
+  ) {
+    this.nft = nftEquivalent(save);
+  }
 
-  /** Loads `save` (the same ruleset every time) once with each program. */
-  async sample(save: string): Promise<void> {
-    const loaded = (this.loaded ??= { save, nft: nftEquivalent(save) });
+  /** Loads the ruleset once with each program. */
+  async sample(): Promise<void> {
     const nets = new NetnsSet(uniquePrefix('bf'));
     await guarded(
       () => nets.cleanup(),
       async () => {
-        this.iptablesMs.push(await loadOnce(nets, ['iptables-restore'], loaded.save));
-        this.nftMs.push(await loadOnce(nets, ['nft', '-f', '-'], loaded.nft.script));
+        this.iptablesMs.push(await loadOnce(nets, ['iptables-restore'], this.save));
+        this.nftMs.push(await loadOnce(nets, ['nft', '-f', '-'], this.nft.script));
       },
     );
   }
 
-  /** What was measured; undefined before any sample. */
-  result(): Floor | undefined {
-    if (this.loaded === null) return undefined;
-    const { save, nft } = this.loaded;
+  result(): Floor {
     return {
       after: this.after,
       iptablesMs: this.iptablesMs,
       nftMs: this.nftMs,
-      iptablesRules: save.split('\n').filter((l) => l.startsWith('-A ')).length,
-      nftRules: nft.rules,
-      nftElements: nft.elements,
+      iptablesRules: this.save.split('\n').filter((l) => l.startsWith('-A ')).length,
+      nftRules: this.nft.rules,
+      nftElements: this.nft.elements,
     };
   }
 }

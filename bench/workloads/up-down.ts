@@ -27,8 +27,7 @@ export interface UpDown {
 type OpSamples = Partial<Record<SystemName, number[]>>;
 
 export async function upAndDown(ctx: RunContext, systems: readonly System[], floorFrom: System | undefined, c: UpDown): Promise<[TimingRow, TimingRow]> {
-  let ruleset = '';
-  const floors = new FloorSamples(c.up.label);
+  let floors: FloorSamples | null = null;
   const upOps: OpSamples = {};
   const downOps: OpSamples = {};
   const [up, down] = await measureSteps(
@@ -38,15 +37,16 @@ export async function upAndDown(ctx: RunContext, systems: readonly System[], flo
     async (s, rep) => {
       await settle(s.hostNs);
       const built = await timed(() => c.up.run(s, opTimer((upOps[s.name] ??= []))));
-      if (s === floorFrom && rep === 0) ruleset = await s.iptablesSave();
+      if (s === floorFrom && rep === 0) floors = new FloorSamples(await s.iptablesSave(), c.up.label);
       await settle(s.hostNs);
       return [built, await timed(() => c.down.run(s, opTimer((downOps[s.name] ??= []))))];
     },
     async () => {
-      if (ruleset) await floors.sample(ruleset);
+      await floors?.sample();
     },
   );
-  const floor = floors.result();
+  // Set in a callback, which narrowing does not follow.
+  const floor = (floors as FloorSamples | null)?.result();
   const row = (r: TimingRow, step: Step, ops: OpSamples): TimingRow => ({
     ...r,
     ...(floor && { floor }),

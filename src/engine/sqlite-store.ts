@@ -331,9 +331,10 @@ function checkHostPorts(containers: readonly ContainerRecord[]): void {
       const ip = p.hostIp || '0.0.0.0';
       let byPort = holders.get(ip);
       if (byPort === undefined) holders.set(ip, (byPort = new Map()));
-      const other = byPort.get(portId(p.hostPort, p.proto));
+      const key = portId(p.hostPort, p.proto);
+      const other = byPort.get(key);
       if (other !== undefined) throw systemError(`host port ${p.proto} ${ip}:${p.hostPort} held twice (${other}, ${c.id})`);
-      byPort.set(portId(p.hostPort, p.proto), c.id);
+      byPort.set(key, c.id);
     }
   }
 }

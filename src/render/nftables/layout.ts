@@ -16,6 +16,7 @@
 // Not rendered: mangle's CHECKSUM --checksum-fill for SCTP, which nftables lacks.
 import { boundAddress, type LayoutInput, type LayoutNetwork, type LayoutPort } from '../iptables/docker-layout.js';
 import type { NftChain, NftSet, NftTable } from './ir.js';
+import { formatPortRange } from '../../model/port-binding.js';
 import { FAMILY, FORWARD_CHAIN, HOOKS, PUBLISHED_CHAIN, PUBLISHED_PROTOS, SETS, TABLE, USER_CHAIN, networkChain, portsChain, publishedSame } from './names.js';
 
 /** berth's table for `input`; null when berth owns no rules (--iptables=false). */
@@ -137,19 +138,17 @@ function intervals<V>(ports: readonly number[], values: readonly V[]): [string, 
     const port = ports[i] as number;
     if (port === last) continue;
     if (port !== last + 1 || values[i] !== value) {
-      if (first >= 0) out.push([range(first, last), value as V]);
+      if (first >= 0) out.push([formatPortRange({ start: first, end: last }), value as V]);
       first = port;
       value = values[i];
     }
     last = port;
   }
-  if (first >= 0) out.push([range(first, last), value as V]);
+  if (first >= 0) out.push([formatPortRange({ start: first, end: last }), value as V]);
   return out;
 }
 
 const POSITIONS = 2 ** 32;
-
-const range = (first: number, last: number): string => (first === last ? `${first}` : `${first}-${last}`);
 
 function set(name: string, key: string, elements: readonly string[]): NftSet {
   return { name, key, data: null, interval: false, elements: [...new Set(elements)] };

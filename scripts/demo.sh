@@ -35,7 +35,8 @@ ip -n "$HOST" link set eth0 up; ip -n "$EXT" link set eth0 up
 mkdir -p "$DIR/www"; echo "hello from a berth sandbox" > "$DIR/www/index.html"
 
 step "nsenter --net=/var/run/netns/$HOST berthd ..."
-nsenter --net="/var/run/netns/$HOST" node dist/src/bin/berthd.js --data-root "$DIR/data" --exec-root "$DIR/exec" \
+# Run as the file itself, as the `berthd` command is: its first line gives node the options berthd wants.
+nsenter --net="/var/run/netns/$HOST" dist/src/bin/berthd.js --data-root "$DIR/data" --exec-root "$DIR/exec" \
   -H "unix://$SOCK" --pidfile "$DIR/berthd.pid" --netns-prefix "$P-c-" > "$DIR/berthd.log" 2>&1 &
 BERTHD_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done

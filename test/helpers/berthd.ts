@@ -7,6 +7,7 @@
 // The firewall backend is the host's: iptables unless told otherwise. Suites that
 // must hold on both run once per backend of `firewallBackends()`, which
 // BERTH_FIREWALL_BACKEND=iptables|nftables narrows to one.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,18 @@ export const BERTHD = join(DIST, 'src/bin/berthd.js');
 export const BERTH = join(DIST, 'berth.mjs'); // the bundled CLI (scripts/bundle-cli.mjs)
 
 export type FirewallBackendName = 'iptables' | 'nftables';
+
+/**
+ * The node options berthd's `#!/usr/bin/env -S node ...` line gives it: a berthd
+ * started as `node <file>` gets them too. A line of another form fails loudly
+ * rather than starting berthd without them.
+ */
+export function shebangNodeFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env (?:-S )?node((?: \S+)*)$/.exec(first);
+  if (!m) throw new Error(`${file}: expected "#!/usr/bin/env [-S] node [options]" as its first line, got "${first}"`);
+  return (m[1] ?? '').split(' ').filter((f) => f !== '');
+}
 
 /** The backends a suite runs on: both, or the one BERTH_FIREWALL_BACKEND names. */
 export function firewallBackends(): readonly FirewallBackendName[] {
@@ -92,6 +105,7 @@ export class BerthHost {
   async startDaemon(flags: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<void> {
     const argv = [
       process.execPath,
+      ...shebangNodeFlags(BERTHD),
       BERTHD,
       '--data-root',
       this.dataRoot,

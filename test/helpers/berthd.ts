@@ -32,6 +32,9 @@ export function shebangNodeFlags(file: string): string[] {
   return (m[1] ?? '').split(' ').filter((f) => f !== '');
 }
 
+/** berthd's node options, read once for every daemon the run starts. */
+let berthdNodeFlags: readonly string[] | undefined;
+
 /** The backends a suite runs on: both, or the one BERTH_FIREWALL_BACKEND names. */
 export function firewallBackends(): readonly FirewallBackendName[] {
   const only = process.env.BERTH_FIREWALL_BACKEND;
@@ -105,7 +108,7 @@ export class BerthHost {
   async startDaemon(flags: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<void> {
     const argv = [
       process.execPath,
-      ...shebangNodeFlags(BERTHD),
+      ...(berthdNodeFlags ??= shebangNodeFlags(BERTHD)),
       BERTHD,
       '--data-root',
       this.dataRoot,
